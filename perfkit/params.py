@@ -1,0 +1,93 @@
+"""A quarter's parameters file: what to render, validated before any work starts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from perfkit.errors import ParamsError
+from perfkit.model import YEAR_ALLOWED, is_financial_year, slug
+
+
+class ReportParams(BaseModel):
+    """The keys of ``params/*.yaml``; the notebook's parameters cell has the same names."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    data: str
+    year: str
+    quarter: Annotated[int, Field(ge=1, le=4, strict=True)]
+    organisation: str = ""
+    title: str | None = None
+
+    @field_validator("year")
+    @classmethod
+    def _year(cls, value: str) -> str:
+        if not is_financial_year(value):
+            raise ValueError(YEAR_ALLOWED)
+        return value
+
+    @property
+    def slug(self) -> str:
+        return slug(self.year, self.quarter)
+
+    @property
+    def heading(self) -> str:
+        return self.title or f"Council Plan delivery: quarter {self.quarter} of {self.year}"
+
+
+KNOWN_KEYS = tuple(ReportParams.model_fields)
+
+
+def check_params(values: dict, source: str = "parameters") -> ReportParams:
+    """Validate a mapping of parameters; every problem is named in one error.
+
+    >>> check_params({"data": "d", "year": "2022/23", "quarter": 2}).slug
+    '2022-23-Q2'
+    """
+    try:
+        return ReportParams.model_validate(values)
+    except ValidationError as err:
+        lines = []
+        for e in err.errors():
+            key = ".".join(str(p) for p in e["loc"]) or "(file)"
+            if e["type"] == "extra_forbidden":
+                lines.append(f"{source}: unknown key {key!r} (known keys: {', '.join(KNOWN_KEYS)})")
+            elif e["type"] == "missing":
+                lines.append(f"{source}: key {key!r} is required (known keys: {', '.join(KNOWN_KEYS)})")
+            else:
+                reason = e["msg"].removeprefix("Value error, ")
+                lines.append(f"{source}: key {key!r} has {e.get('input')!r}; expected {reason}")
+        raise ParamsError("\n".join(lines)) from None
+
+
+def load_params(path: str | Path) -> tuple[ReportParams, Path]:
+    """Read a params YAML file; return the parameters and the resolved dataset path.
+
+    A relative ``data`` path is looked for beside the params file, then in each folder
+    above it (so ``data/chesterfield`` in ``params/`` finds the project's ``data/``).
+    """
+    path = Path(path)
+    try:
+        values = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ParamsError(f"{path}: parameters file not found") from None
+    except yaml.YAMLError as err:
+        raise ParamsError(f"{path}: not valid YAML ({err})") from None
+    if not isinstance(values, dict):
+        raise ParamsError(f"{path}: expected a mapping of keys ({', '.join(KNOWN_KEYS)})")
+    params = check_params(values, str(path))
+    return params, resolve_data(params.data, path.resolve().parent)
+
+
+def resolve_data(data: str, base: Path) -> Path:
+    candidate = Path(data).expanduser()
+    if candidate.is_absolute():
+        return candidate
+    for folder in (base, *base.parents):
+        if (folder / candidate).exists():
+            return (folder / candidate).resolve()
+    return (base / candidate).resolve()

@@ -1,0 +1,46 @@
+"""A quarter from data to figures and sentences in one call: what the CLI and notebook share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from perfkit.assess import Quarter, assess_quarter, quarters_held
+from perfkit.load import Dataset
+from perfkit.model import previous_quarter
+from perfkit.narrative import change_paragraph, overall_paragraph, priority_paragraph
+from perfkit.rollup import Change, Rollup, compare, roll_up
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A quarter's assessment, rollup, change since the previous quarter and narrative."""
+
+    quarter: Quarter
+    rollup: Rollup
+    changes: list[Change]
+    paragraphs: list[str]
+    history: list[Rollup]  # earlier quarters of the same year, oldest first
+
+
+def summarise(dataset: Dataset, year: str, quarter: int) -> Summary:
+    """Everything the report says about one quarter, computed once.
+
+    >>> from perfkit.load import load_dataset
+    >>> s = summarise(load_dataset("data/chesterfield"), "2022/23", 2)
+    >>> s.rollup.overall.milestones.total, len(s.paragraphs)
+    (36, 5)
+    """
+    assessed = assess_quarter(dataset, year, quarter)
+    rollup = roll_up(assessed)
+    history = [roll_up(assess_quarter(dataset, year, q))
+               for q in quarters_held(dataset, year, quarter - 1)]
+    before_year, before_q = previous_quarter(year, quarter)
+    held = quarters_held(dataset, before_year, before_q)
+    before = (history[-1] if history and history[-1].quarter == before_q and before_year == year
+              else roll_up(assess_quarter(dataset, before_year, before_q))
+              if before_q in held else None)
+    changes = compare(rollup, before) if before else []
+    paragraphs = [overall_paragraph(rollup),
+                  *(priority_paragraph(g, rollup) for g in rollup.priorities),
+                  change_paragraph(rollup, changes, assessed.milestones)]
+    return Summary(assessed, rollup, changes, paragraphs, history)

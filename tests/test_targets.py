@@ -1,0 +1,143 @@
+"""Every target and value form the core issue lists, with its expected status and bar."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from perfkit import Rag, Status, check_target
+from perfkit.targets import Kind, parse_target
+
+MET, NEAR, MISSED = Status.MET, Status.NEAR, Status.MISSED
+NOT_DUE, NO_TARGET, UNPARSED = Status.NOT_DUE, Status.NO_TARGET, Status.UNPARSED
+
+# target, value, keyword arguments, expected status, expected bar
+CASES = [
+    # The reference report (Chesterfield 2022/23 Q2), as printed.
+    ("240", "Annual update", {}, NOT_DUE, None),
+    ("240", "251", {}, MET, 240.0),
+    ("Increase", "Annual update", {}, NOT_DUE, None),
+    ("Increase", "12", {}, NO_TARGET, None),
+    ("Increase", "12", {"previous": "10"}, MET, 10.0),
+    ("Decrease", "12", {"previous": "10"}, MISSED, 10.0),
+    ("60%", "100%", {}, MET, 60.0),
+    ("70%", "77%", {}, MET, 70.0),
+    ("Under 10%", "2.63%", {}, MET, 10.0),
+    ("Under 10%", "0.46%", {}, MET, 10.0),
+    ("Baseline year", "Annual update", {}, NOT_DUE, None),
+    ("Baseline year", "£2.1m", {}, NO_TARGET, None),
+    ("Below national average 14.5%", "12.9%", {}, MET, 14.5),
+    ("Below national average 14.5%", "15.2%", {}, NEAR, 14.5),
+    ("Over 3360", "3,420", {}, MET, 3360.0),
+    ("Over 3360", "3360", {}, NEAR, 3360.0),  # "over" is a bound to pass, not reach
+    ("Over £500k", "£512,000", {}, MET, 500000.0),
+    ("Over £500k", "£300k", {}, MISSED, 500000.0),
+    ("70% C", "72% C", {}, MET, 70.0),
+    ("Over 300", "299", {}, NEAR, 300.0),
+    ("Over £750,000", "£800k", {}, MET, 750000.0),
+    ("Yes", "Yes", {}, MET, None),
+    ("Yes", "No", {}, MISSED, None),
+    ("Gold", "Gold", {}, MET, None),
+    ("Gold", "Silver", {}, MISSED, None),
+    ("Gold", "Platinum", {}, MET, None),
+    ("96.4% for year", "58%", {"quarter": 2, "profile": "cumulative"}, MET, 48.2),
+    ("96.4% for year", "40%", {"quarter": 2, "profile": "cumulative"}, MISSED, 48.2),
+    ("97%", "58.1%", {"quarter": 2, "profile": "cumulative"}, MET, 48.5),
+    ("97.7%", "87.7%", {"tolerance": 0.11}, NEAR, 97.7),
+    ("97.7%", "87.7%", {}, MISSED, 97.7),
+    ("1 minute", "3.26", {}, MISSED, 60.0),
+    ("1 minute", "1.12", {}, MISSED, 60.0),
+    ("1 minute", "0.58", {}, MET, 60.0),
+    ("1 minute", "1.05", {}, NEAR, 60.0),
+    ("Above 13,000", "Annual update", {}, NOT_DUE, None),
+    ("Above 13,000", "13,450", {}, MET, 13000.0),
+    ("Over 19,700", "31,000", {}, MET, 19700.0),
+    ("500", "477", {"quarter": 2, "profile": "cumulative"}, MET, 250.0),
+    ("5", "5", {}, MET, 5.0),
+    ("Annual update", "", {}, NOT_DUE, None),
+    # Forms other councils write.
+    ("At least 95%", "95%", {}, MET, 95.0),
+    ("At least 95%", "80%", {}, MISSED, 95.0),
+    ("≥ 95%", "96.1%", {}, MET, 95.0),
+    ("≥ 95%", "90%", {}, NEAR, 95.0),
+    ("Greater than 50%", "51%", {}, MET, 50.0),
+    ("No more than 5 days", "4 days", {}, MET, 432000.0),
+    ("No more than 5 days", "7 days", {}, MISSED, 432000.0),
+    ("Less than 3%", "2.9%", {}, MET, 3.0),
+    ("Less than 3%", "4%", {}, MISSED, 3.0),
+    ("£1.2m", "£1,250,000", {}, MET, 1200000.0),
+    ("£1.2m", "£1.1m", {}, NEAR, 1200000.0),
+    ("5 days", "4", {}, MET, 432000.0),  # durations default to lower is better
+    ("5 days", "6", {}, MISSED, 432000.0),
+    ("3 mins 26 secs", "00:03:20", {}, MET, 206.0),
+    ("3 mins 26 secs", "3 mins 40 secs", {}, NEAR, 206.0),
+    ("00:03:26", "00:04:30", {}, MISSED, 206.0),
+    ("Maintain 9% or above", "9%", {}, MET, 9.0),
+    ("Maintain 9% or above", "7%", {}, MISSED, 9.0),
+    ("N/A", "12", {}, NO_TARGET, None),
+    ("Data only", "12", {}, NO_TARGET, None),
+    ("TBC", "12", {}, NO_TARGET, None),
+    ("Top quartile", "12", {}, UNPARSED, None),
+    ("60%", "lots", {}, UNPARSED, None),
+    ("5 days", "60%", {}, UNPARSED, None),
+    # The polarity argument outranks a plain number's default.
+    ("10%", "8%", {"polarity": "lower"}, MET, 10.0),
+    ("10%", "8%", {}, MISSED, 10.0),
+    ("10%", "9.5%", {}, NEAR, 10.0),
+]
+
+
+@pytest.mark.parametrize(("target", "value", "kwargs", "status", "bar"), CASES,
+                         ids=[f"{t}|{v}|{k}" for t, v, k, *_ in CASES])
+def test_check_target(target, value, kwargs, status, bar):
+    check = check_target(target, value, **kwargs)
+    assert check.status is status, check.reason
+    assert check.bar == (pytest.approx(bar) if bar is not None else None)
+    assert check.rag == {MET: Rag.GREEN, NEAR: Rag.AMBER, MISSED: Rag.RED}.get(status)
+    assert check.reason.endswith(".") and "\n" not in check.reason
+
+
+@pytest.mark.parametrize(("target", "polarity"), [
+    ("Over 300", "higher"), ("Above 13,000", "higher"), ("At least 95%", "higher"),
+    ("Greater than 50%", "higher"), ("Maintain 9% or above", "higher"),
+    ("Under 10%", "lower"), ("Below national average 14.5%", "lower"),
+    ("Less than 3%", "lower"), ("No more than 5 days", "lower"), ("Not exceeding 4%", "lower"),
+    ("240", None), ("1 minute", None),
+])
+def test_polarity_comes_from_the_words(target, polarity):
+    parsed = parse_target(target)
+    assert parsed.kind is Kind.NUMERIC
+    assert (parsed.polarity.value if parsed.polarity else None) == polarity
+
+
+def test_increase_without_previous_says_why():
+    check = check_target("Increase", "42")
+    assert check.status is NO_TARGET
+    assert "no earlier figure" in check.reason
+
+
+def test_unparsed_target_is_named_in_the_reason():
+    assert "'Top quartile'" in check_target("Top quartile", "3").reason
+
+
+@settings(max_examples=400, deadline=None)
+@given(target=st.text(), value=st.text(), quarter=st.integers(1, 4),
+       tolerance=st.floats(0, 1), previous=st.none() | st.text())
+def test_check_target_never_raises(target, value, quarter, tolerance, previous):
+    check = check_target(target, value, quarter=quarter, tolerance=tolerance, previous=previous)
+    assert check.status in set(Status)
+
+
+forms = st.sampled_from([t for t, *_ in CASES])
+values = st.sampled_from([v for _, v, *_ in CASES])
+space = st.sampled_from(["", " ", "  ", "\t", " \n"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(target=forms, value=values, before=space, after=space, upper=st.booleans())
+def test_result_is_stable_under_whitespace_and_case(target, value, before, after, upper):
+    plain = check_target(target, value)
+    dressed = check_target(before + (target.upper() if upper else target) + after,
+                           before + (value.upper() if upper else value) + after)
+    assert (dressed.status, dressed.bar) == (plain.status, plain.bar)
