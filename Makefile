@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+AXE    := node_modules/axe-core/axe.min.js
 
-.PHONY: report test clean
+.PHONY: report test browser clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,9 +14,21 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 report: $(STAMP)
-	$(BIN)/perfkit summary params/2022-23-Q2.yaml
+	$(BIN)/perfkit report params/2022-23-Q2.yaml --out outputs
 
-test: $(STAMP)
+# The browser tests need Debian's chromium (playwright drives it; its own browser download
+# is not used) and axe-core from npm. As root, install chromium; otherwise say how.
+browser: $(AXE)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "make: the browser tests need Debian's chromium: sudo apt-get install chromium"; fi; }
+
+$(AXE): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(AXE)
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
 
 clean:

@@ -38,6 +38,31 @@ def _summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from perfkit.params import load_params
+    from perfkit.report import render_many
+
+    # Every params file is checked before any kernel starts: a typo fails in a second.
+    for path in args.params:
+        load_params(path)
+    failures = 0
+    with tqdm(total=len(args.params), desc="Rendering", unit="report", file=sys.stderr,
+              disable=args.quiet) as bar:
+        def done(outcome):
+            nonlocal failures
+            if outcome.error:
+                failures += 1
+                tqdm.write(f"perfkit: {outcome.error}", file=sys.stderr)
+            else:
+                tqdm.write(f"wrote {outcome.rendered.html}", file=sys.stdout)
+            bar.update(1)
+
+        render_many(args.params, args.out, jobs=args.jobs, on_done=done)
+    return 0 if failures == 0 else EXIT_BAD_INPUT
+
+
 def _check(args: argparse.Namespace) -> int:
     from perfkit.load import load_dataset
 
@@ -50,6 +75,15 @@ def _check(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="perfkit", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
+
+    report = commands.add_parser("report", help="render the report for one or more quarters")
+    report.add_argument("params", type=Path, nargs="+", help="params YAML files")
+    report.add_argument("--out", type=Path, default=Path("outputs"),
+                        help="output root; each quarter gets a folder in it (default: outputs)")
+    report.add_argument("--jobs", type=int, default=None,
+                        help="parallel renders (default: one per core)")
+    report.add_argument("--quiet", action="store_true", help="no progress bar")
+    report.set_defaults(run=_report)
 
     summary = commands.add_parser("summary", help="print a quarter's figures and narrative")
     summary.add_argument("params", type=Path, help="a params YAML file")

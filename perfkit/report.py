@@ -1,0 +1,163 @@
+"""Render a quarter: run the notebook with papermill, export one offline HTML file.
+
+Everything is written to a temporary file in the destination folder and renamed into place
+only when complete, so a failed run never replaces the last good report.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from perfkit.errors import ParamsError, PerfkitError, RenderError
+
+PACKAGE = Path(__file__).resolve().parent
+NOTEBOOK = PACKAGE.parent / "notebooks" / "quarterly_report.ipynb"
+TEMPLATES = PACKAGE / "templates"
+TEMPLATE = "perfkit_report"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The files one run wrote."""
+
+    folder: Path
+    html: Path
+    notebook: Path
+    summary: Path
+
+
+def output_folder(out_root: Path, slug: str) -> Path:
+    """The run's folder under the output root; a slug cannot climb out of it."""
+    root = out_root.resolve()
+    folder = (root / slug).resolve()
+    if folder.parent != root:
+        raise ParamsError(f"output folder {folder} is outside the output root {root}")
+    return folder
+
+
+def write_atomically(path: Path, content: str | bytes) -> None:
+    """Write beside the destination, then rename: readers see the old file or the new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = "wb" if isinstance(content, bytes) else "w"
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as handle:
+            handle.write(content)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; reports are for sharing
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def export_html(notebook, title: str) -> str:
+    """The executed notebook as one self-contained page: no inputs, no prompts, no CDN."""
+    from nbconvert import HTMLExporter
+
+    notebook.metadata["title"] = title
+    exporter = HTMLExporter(
+        template_name=TEMPLATE, extra_template_basedirs=[str(TEMPLATES)],
+        exclude_input=True, exclude_output_prompt=True, exclude_input_prompt=True,
+        exclude_markdown=True, exclude_raw=True,
+    )
+    css = (TEMPLATES / TEMPLATE / "report.css").read_text(encoding="utf-8")
+    body, _ = exporter.from_notebook_node(notebook, resources={"perfkit_css": css})
+    return body
+
+
+def render(params_path: str | Path, out_root: str | Path = "outputs",
+           notebook: Path = NOTEBOOK) -> Rendered:
+    """Render one params file into ``out_root/<year>-<yy>-Q<n>/``.
+
+    The data are validated before a kernel starts, so bad input fails fast with every
+    problem listed (a :class:`~perfkit.errors.DataError`).
+    """
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    from perfkit.load import load_dataset
+    from perfkit.params import load_params
+    from perfkit.summary import summarise
+
+    params, data = load_params(params_path)
+    summary = summarise(load_dataset(data), params.year, params.quarter)
+    folder = output_folder(Path(out_root), params.slug)
+    folder.mkdir(parents=True, exist_ok=True)
+    executed = folder / "report.ipynb"
+    failed = folder / "report.failed.ipynb"
+    scratch = folder / f".report.{os.getpid()}.ipynb"
+    try:
+        nb = pm.execute_notebook(
+            str(notebook), str(scratch),
+            parameters={"data": str(data), "year": params.year, "quarter": params.quarter,
+                        "organisation": params.organisation, "title": params.title},
+            progress_bar=False, log_output=False, cwd=str(notebook.parent),
+            kernel_name="python3",
+        )
+    except PapermillExecutionError as err:
+        os.replace(scratch, failed)
+        raise RenderError(f"{params_path}: the report notebook failed at cell "
+                          f"{err.exec_count} ({err.ename}: {err.evalue}). The executed "
+                          f"notebook, with the failing cell marked, is {failed}") from None
+    except BaseException:
+        Path(scratch).unlink(missing_ok=True)
+        raise
+    page = export_html(nb, params.heading)
+    os.replace(scratch, executed)
+    html = folder / "report.html"
+    write_atomically(html, page)
+    summary_path = folder / "summary.json"
+    write_atomically(summary_path, json.dumps(summary.rollup.to_summary(), indent=2) + "\n")
+    failed.unlink(missing_ok=True)
+    return Rendered(folder, html, executed, summary_path)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    params: Path
+    rendered: Rendered | None
+    error: str | None
+
+
+def _render_one(args: tuple[Path, Path]) -> Outcome:
+    params_path, out_root = args
+    try:
+        return Outcome(params_path, render(params_path, out_root), None)
+    except PerfkitError as err:
+        return Outcome(params_path, None, str(err))
+    except Exception as err:  # a worker must report, not vanish, so the others finish
+        return Outcome(params_path, None, f"{params_path}: {type(err).__name__}: {err}")
+
+
+def render_many(params_paths: Iterable[Path], out_root: Path, jobs: int | None = None,
+                on_done: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+    """Render several params files in parallel processes, at most one per core."""
+    paths = list(params_paths)
+    if len(paths) == 1:
+        outcome = _render_one((paths[0], out_root))
+        if on_done:
+            on_done(outcome)
+        return [outcome]
+    workers = max(1, min(len(paths), jobs or os.cpu_count() or 1))
+    outcomes = []
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(_render_one, (p, out_root)) for p in paths]
+        for future in as_completed(futures):
+            outcome = future.result()
+            outcomes.append(outcome)
+            if on_done:
+                on_done(outcome)
+    order = {p: i for i, p in enumerate(paths)}
+    return sorted(outcomes, key=lambda o: order[o.params])
