@@ -10,6 +10,7 @@ from pathlib import Path
 
 from perfkit.errors import PerfkitError
 
+EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 
 
@@ -47,20 +48,24 @@ def _report(args: argparse.Namespace) -> int:
     # Every params file is checked before any kernel starts: a typo fails in a second.
     for path in args.params:
         load_params(path)
-    failures = 0
+    failures, bad_input = 0, 0
     with tqdm(total=len(args.params), desc="Rendering", unit="report", file=sys.stderr,
               disable=args.quiet) as bar:
         def done(outcome):
-            nonlocal failures
+            nonlocal failures, bad_input
             if outcome.error:
                 failures += 1
+                bad_input += outcome.bad_input
                 tqdm.write(f"perfkit: {outcome.error}", file=sys.stderr)
             else:
                 tqdm.write(f"wrote {outcome.rendered.html}", file=sys.stdout)
             bar.update(1)
 
-        render_many(args.params, args.out, jobs=args.jobs, on_done=done)
-    return 0 if failures == 0 else EXIT_BAD_INPUT
+        render_many(args.params, args.out, jobs=args.jobs, on_done=done,
+                    **({"notebook": args.notebook} if args.notebook else {}))
+    if failures == 0:
+        return 0
+    return EXIT_BAD_INPUT if bad_input == failures else EXIT_FAILED
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -83,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--jobs", type=int, default=None,
                         help="parallel renders (default: one per core)")
     report.add_argument("--quiet", action="store_true", help="no progress bar")
+    report.add_argument("--notebook", type=Path, default=None,
+                        help="a report notebook of your own (default: the project's)")
     report.set_defaults(run=_report)
 
     summary = commands.add_parser("summary", help="print a quarter's figures and narrative")

@@ -77,7 +77,7 @@ def clean(text: object) -> str:
 
 
 def badge(rag: Rag | None) -> str:
-    if rag is None:
+    if not isinstance(rag, Rag):
         return '<span class="badge badge-none">No status</span>'
     return f'<span class="badge rag-{rag.value}">{rag.label}</span>'
 

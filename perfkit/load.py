@@ -65,8 +65,9 @@ def load_dataset(path: str | Path) -> Dataset:
         raise DataError([Problem(str(source), None, None, None,
                                  "a folder of CSV files or an .xlsx workbook",
                                  what="no dataset folder or workbook found here")])
+    absent = {name for name in Table if name not in frames or ROW not in frames[name]}
     dataset = Dataset(source, *(frames.get(name, _empty(name)) for name in Table))
-    problems += validate(dataset)
+    problems += validate(dataset, absent)
     if problems:
         raise DataError(problems)
     return dataset
@@ -80,7 +81,7 @@ def _read_csv(path: Path, problems: list[Problem]) -> pd.DataFrame:
     if not path.is_file():
         problems.append(Problem(path.name, None, None, None,
                                 f"a file {path.name} in {path.parent}", what="file not found"))
-        return _empty(Table(path.stem)) if path.stem in Table._value2member_map_ else pd.DataFrame()
+        return pd.DataFrame()
     raw = path.read_bytes()
     # Excel saves "CSV UTF-8" with a byte-order mark and plain "CSV" in Windows-1252.
     try:
@@ -146,14 +147,16 @@ def _cell_text(cell) -> str:
 
 # --- validation -------------------------------------------------------------------------
 
-def validate(dataset: Dataset) -> list[Problem]:
-    """Every breach of the data contract in the dataset, in table and row order."""
+def validate(dataset: Dataset, absent: set[Table] = frozenset()) -> list[Problem]:
+    """Every breach of the data contract in the dataset; ``absent`` tables are already reported."""
     import pandera.pandas as pa
     from pandera.errors import SchemaErrors
 
     problems: list[Problem] = []
     whole: set[Table] = set()
     for name in Table:
+        if name in absent:
+            continue
         frame = dataset.table(name)
         where = dataset.where(name)
         missing = [c for c in REQUIRED[name] if c not in frame.columns]
@@ -171,7 +174,7 @@ def validate(dataset: Dataset) -> list[Problem]:
             schema.validate(frame, lazy=True)
         except SchemaErrors as err:
             problems.extend(_problems_from(err.failure_cases, frame, where, name))
-    return problems + _references(dataset, whole)  # tables in contract order, rows in file order
+    return problems + _references(dataset, whole) + _values(dataset, whole)
 
 
 def _allowed(values) -> str:
@@ -184,30 +187,31 @@ def _columns(name: Table, pa) -> dict:
 
     filled = check(lambda v: v != "", "any text (this cell is required)")
     year = check(is_financial_year, YEAR_ALLOWED)
-    columns = {c: pa.Column(str, checks=[filled], nullable=False) for c in REQUIRED[name]}
-    columns["year"] = pa.Column(str, checks=[year])
+    # No dtype checks: every cell is read as text, and an absent table is an empty frame.
+    columns = {c: pa.Column(checks=[filled], nullable=False) for c in REQUIRED[name]}
+    columns["year"] = pa.Column(checks=[year])
     if "quarter" in columns:
-        columns["quarter"] = pa.Column(str, checks=[check(lambda v: v in ("1", "2", "3", "4"),
+        columns["quarter"] = pa.Column(checks=[check(lambda v: v in ("1", "2", "3", "4"),
                                                           "a quarter number from 1 to 4")])
     if name is Table.MILESTONE_UPDATES:
-        columns["rag"] = pa.Column(str, checks=[check(lambda v: Rag.parse(v) is not None,
+        columns["rag"] = pa.Column(checks=[check(lambda v: Rag.parse(v) is not None,
                                                       RAG_ALLOWED)])
     if name is Table.MEASURE_UPDATES:
-        columns["rag"] = pa.Column(str, required=False, checks=[check(
+        columns["rag"] = pa.Column(required=False, checks=[check(
             lambda v: v == "" or Rag.parse(v) is not None, f"blank or {RAG_ALLOWED}")])
     if name is Table.MEASURES:
-        columns["frequency"] = pa.Column(str, checks=[check(
+        columns["frequency"] = pa.Column(checks=[check(
             lambda v: v.lower() in Frequency._value2member_map_, _allowed(Frequency))])
-        columns["polarity"] = pa.Column(str, required=False, checks=[check(
+        columns["polarity"] = pa.Column(required=False, checks=[check(
             lambda v: v == "" or v.lower() in Polarity._value2member_map_,
             f"blank, {_allowed(Polarity)}")])
-        columns["profile"] = pa.Column(str, required=False, checks=[check(
+        columns["profile"] = pa.Column(required=False, checks=[check(
             lambda v: v == "" or v.lower() in Profile._value2member_map_,
             f"blank, {_allowed(Profile)}")])
-        columns["tolerance"] = pa.Column(str, required=False, checks=[check(
+        columns["tolerance"] = pa.Column(required=False, checks=[check(
             _is_tolerance, "blank or a number from 0 to 1, such as 0.10")])
     if name is Table.PRIORITIES:
-        columns["order"] = pa.Column(str, required=False, checks=[check(
+        columns["order"] = pa.Column(required=False, checks=[check(
             lambda v: v == "" or v.lstrip("-").isdigit(), "blank or a whole number")])
     return columns
 
@@ -265,7 +269,12 @@ def _references(dataset: Dataset, whole: set[Table]) -> list[Problem]:
         if child not in whole or parent not in whole:
             continue
         rows = dataset.table(child)
-        known = dataset.table(parent)[["year", parent_column]].drop_duplicates()
+        parents = dataset.table(parent)
+        # A row whose year is malformed is reported once, for its year, not again here, and
+        # neither are the rows that point at it.
+        misdated = set(parents.loc[~parents["year"].map(is_financial_year), parent_column])
+        rows = rows[rows["year"].map(is_financial_year) & ~rows[column].isin(misdated)]
+        known = parents[["year", parent_column]].drop_duplicates()
         joined = rows.merge(known, how="left", left_on=["year", column],
                             right_on=["year", parent_column], indicator=True,
                             suffixes=("", "_parent"))
@@ -275,3 +284,42 @@ def _references(dataset: Dataset, whole: set[Table]) -> list[Problem]:
                 f"a {parent_column} listed in {dataset.where(parent)} for {bad['year']}",
                 what=f"is not in the {parent.value} table for that year"))
     return sorted(problems, key=lambda p: (p.file, p.row or 0))
+
+
+def _values(dataset: Dataset, whole: set[Table]) -> list[Problem]:
+    """Values that cannot be read against their measure's numeric target."""
+    from perfkit.targets import Kind, Unit, parse_target, parse_value
+
+    if not {Table.MEASURES, Table.MEASURE_UPDATES} <= whole:
+        return []
+    updates = dataset.measure_updates
+    if "value" not in updates:
+        return []
+    plan = dataset.measures.drop_duplicates(["year", "measure_id"])
+    targets = plan.set_index(["year", "measure_id"])
+    problems = []
+    for row in updates[updates["value"] != ""].to_dict("records"):
+        key = (row["year"], row["measure_id"])
+        if key not in targets.index or row["quarter"] not in ("1", "2", "3", "4"):
+            continue
+        measure = targets.loc[key]
+        own = measure.get(f"q{row['quarter']}_target", "")
+        text = own if isinstance(own, str) and own else measure["target"]
+        target = parse_target(text)
+        if target.kind is not Kind.NUMERIC:
+            continue
+        value = parse_value(row["value"], target.duration_unit)
+        fits = value.not_yet or (value.number is not None and (
+            Unit.NUMBER in (value.unit, target.unit) or value.unit is target.unit))
+        if not fits:
+            problems.append(Problem(
+                dataset.where(Table.MEASURE_UPDATES), int(row[ROW]), "value", row["value"],
+                f"a figure comparable with the target {text!r}, such as "
+                f"{_example(target.unit)}, or a not-yet word (Annual update, TBC, N/A)",
+                what=f"cannot be read against the target of measure {row['measure_id']}"))
+    return problems
+
+
+def _example(unit) -> str:
+    return {"percent": "58%", "money": "£1.2m or £500,000", "duration": "3 mins 26 secs or 00:03:26",
+            "number": "1,250"}[unit.value]

@@ -105,6 +105,9 @@ def render(params_path: str | Path, out_root: str | Path = "outputs",
                         "organisation": params.organisation, "title": params.title},
             progress_bar=False, log_output=False, cwd=str(notebook.parent),
             kernel_name="python3",
+            # The kernel talks to this process over loopback only; its warning that TCP is
+            # unencrypted would be noise in every scheduled run's log.
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
     except PapermillExecutionError as err:
         os.replace(scratch, failed)
@@ -129,31 +132,35 @@ class Outcome:
     params: Path
     rendered: Rendered | None
     error: str | None
+    bad_input: bool = False
 
 
-def _render_one(args: tuple[Path, Path]) -> Outcome:
-    params_path, out_root = args
+def _render_one(args: tuple[Path, Path, Path]) -> Outcome:
+    params_path, out_root, notebook = args
     try:
-        return Outcome(params_path, render(params_path, out_root), None)
-    except PerfkitError as err:
+        return Outcome(params_path, render(params_path, out_root, notebook), None)
+    except RenderError as err:
         return Outcome(params_path, None, str(err))
+    except PerfkitError as err:
+        return Outcome(params_path, None, str(err), bad_input=True)
     except Exception as err:  # a worker must report, not vanish, so the others finish
         return Outcome(params_path, None, f"{params_path}: {type(err).__name__}: {err}")
 
 
 def render_many(params_paths: Iterable[Path], out_root: Path, jobs: int | None = None,
-                on_done: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+                on_done: Callable[[Outcome], None] | None = None,
+                notebook: Path = NOTEBOOK) -> list[Outcome]:
     """Render several params files in parallel processes, at most one per core."""
     paths = list(params_paths)
     if len(paths) == 1:
-        outcome = _render_one((paths[0], out_root))
+        outcome = _render_one((paths[0], out_root, notebook))
         if on_done:
             on_done(outcome)
         return [outcome]
     workers = max(1, min(len(paths), jobs or os.cpu_count() or 1))
     outcomes = []
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(_render_one, (p, out_root)) for p in paths]
+        futures = [pool.submit(_render_one, (p, out_root, notebook)) for p in paths]
         for future in as_completed(futures):
             outcome = future.result()
             outcomes.append(outcome)

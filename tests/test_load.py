@@ -64,3 +64,69 @@ def test_duplicate_ids_name_both_rows(sample_copy):
 def test_no_such_dataset():
     with pytest.raises(DataError, match="no dataset folder or workbook found"):
         load_dataset("/nonexistent/data")
+
+
+# --- loading never fails with anything but PerfkitError ---------------------------------
+import shutil
+import tempfile
+
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import SAMPLE
+from perfkit import PerfkitError
+from perfkit.model import Table
+from perfkit.summary import summarise
+
+TABLES = [t.value for t in Table]
+FRAMES = {name: pd.read_csv(SAMPLE / f"{name}.csv", dtype=str, keep_default_na=False)
+          for name in TABLES}
+cell_text = st.one_of(st.text(max_size=12), st.sampled_from(
+    ["", "2022/23", "2023/24", "0", "5", "G", "amber", "quarterly", "annual", "lower", "1.5",
+     "Over 50%", "£1.2m", "Annual update", "TB1", "QL", "-1", "nan", "None", "\ufeffyear"]))
+
+
+@st.composite
+def mutilations(draw):
+    table = draw(st.sampled_from(TABLES))
+    frame = FRAMES[table]
+    how = draw(st.sampled_from(["drop column", "shuffle", "replace cell", "drop rows"]))
+    if how == "drop column":
+        return table, how, draw(st.sampled_from(list(frame.columns))), None
+    if how == "shuffle":
+        return table, how, draw(st.integers(0, 2**31 - 1)), None
+    if how == "drop rows":
+        return table, how, draw(st.integers(0, len(frame) - 1)), draw(st.integers(1, 5))
+    row = draw(st.integers(0, len(frame) - 1))
+    column = draw(st.sampled_from(list(frame.columns)))
+    return table, how, (row, column), draw(cell_text)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(mutilations(), min_size=1, max_size=3))
+def test_mutilated_sample_raises_only_perfkit_errors(changes):
+    from perfkit import load_dataset
+
+    with tempfile.TemporaryDirectory() as tmp:
+        frames = {name: frame.copy() for name, frame in FRAMES.items()}
+        for table, how, what, extra in changes:
+            frame = frames[table]
+            if how == "drop column" and what in frame:
+                frame = frame.drop(columns=[what])
+            elif how == "shuffle":
+                frame = frame.sample(frac=1, random_state=what % (2**32))
+            elif how == "drop rows":
+                frame = frame.drop(frame.index[what:what + extra])
+            elif how == "replace cell" and what[1] in frame and what[0] in frame.index:
+                frame.loc[what[0], what[1]] = extra
+            frames[table] = frame
+        for name, frame in frames.items():
+            frame.to_csv(f"{tmp}/{name}.csv", index=False)
+        try:
+            dataset = load_dataset(tmp)
+        except PerfkitError:
+            return
+        # What loads cleanly must also assess, roll up and narrate without failing.
+        for year in set(dataset.priorities["year"]):
+            summarise(dataset, year, 2)
