@@ -141,3 +141,56 @@ def measure_trends(values: pd.DataFrame, year: str) -> Figure:
     ).resolve_scale(y="independent").properties(title=title, description=description) \
         .configure(font=FONT).configure_title(color="#0b0c0c", fontSize=15, anchor="start")
     return Figure(chart, title, description, frame.drop(columns=["label"]))
+
+
+RISK_FILLS = {"Low": "#cce2d8", "Medium": "#fde2b8", "High": "#f3a99f"}  # dark text on each
+
+
+def risk_matrix(risks: pd.DataFrame, year: str, quarter: int) -> Figure:
+    """Each risk in a 3x3 impact-by-likelihood grid, before and after its mitigation.
+
+    ``risks`` has columns risk_id, risk, impact, likelihood, residual_impact and
+    residual_likelihood, the levels as :class:`~perfkit.model.Level`.
+    """
+    from perfkit.model import Level
+
+    levels = [Level.LOW, Level.MEDIUM, Level.HIGH]
+    cells = []
+    for stage, impact_col, likelihood_col in (("Before mitigation", "impact", "likelihood"),
+                                              ("After mitigation", "residual_impact",
+                                               "residual_likelihood")):
+        for impact in levels:
+            for likelihood in levels:
+                here = risks[(risks[impact_col] == impact) & (risks[likelihood_col] == likelihood)]
+                score = impact.score * likelihood.score
+                cells.append({"stage": stage, "impact": impact.label,
+                              "likelihood": likelihood.label,
+                              "rating": "High" if score >= 6 else "Medium" if score >= 3 else "Low",
+                              "risks": ", ".join(here["risk_id"])})
+    frame = pd.DataFrame(cells)
+    title = f"Risks by impact and likelihood, quarter {quarter} {year}"
+    description = title + ". " + " ".join(
+        f"{r.risk_id}, {r.risk}: impact {r.impact.label.lower()} and likelihood "
+        f"{r.likelihood.label.lower()} before mitigation; impact "
+        f"{r.residual_impact.label.lower()} and likelihood "
+        f"{r.residual_likelihood.label.lower()} after." for r in risks.itertuples())
+    order = ["Low", "Medium", "High"]
+
+    def grid(stage: str) -> alt.LayerChart:
+        base = alt.Chart(frame[frame["stage"] == stage]).encode(
+            x=alt.X("likelihood:N", sort=order, title="Likelihood",
+                    axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("impact:N", sort=list(reversed(order)), title="Impact"))
+        rects = base.mark_rect(stroke="#0b0c0c", strokeWidth=1).encode(
+            color=alt.Color("rating:N", scale=alt.Scale(domain=order,
+                                                        range=list(RISK_FILLS.values())),
+                            legend=alt.Legend(title="Rating", orient="bottom")))
+        text = base.mark_text(fontSize=13, fontWeight="bold", color="#0b0c0c",
+                              font=FONT).encode(text="risks:N")
+        return (rects + text).properties(title=stage, width=240, height=180)
+
+    chart = alt.hconcat(grid("Before mitigation"), grid("After mitigation")).properties(
+        title=title, description=description).configure(font=FONT).configure_axis(
+        labelColor="#0b0c0c", titleColor="#0b0c0c", labelFontSize=12).configure_title(
+        color="#0b0c0c", fontSize=15, anchor="start").configure_legend(labelColor="#0b0c0c")
+    return Figure(chart, title, description, frame)

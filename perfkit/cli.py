@@ -59,6 +59,10 @@ def _report(args: argparse.Namespace) -> int:
                 tqdm.write(f"perfkit: {outcome.error}", file=sys.stderr)
             else:
                 tqdm.write(f"wrote {outcome.rendered.html}", file=sys.stdout)
+                if outcome.rendered.cabinet:
+                    tqdm.write(f"wrote {outcome.rendered.cabinet}", file=sys.stdout)
+                for warning in outcome.rendered.warnings:
+                    tqdm.write(f"perfkit: warning: {warning}", file=sys.stderr)
             bar.update(1)
 
         render_many(args.params, args.out, jobs=args.jobs, on_done=done,

@@ -16,7 +16,8 @@ import pandas as pd
 
 from perfkit.errors import DataError, Problem
 from perfkit.model import (
-    OPTIONAL, RAG_ALLOWED, REQUIRED, YEAR_ALLOWED, Frequency, Polarity, Profile, Rag, Table,
+    CONTRACT, LEVEL_ALLOWED, OPTIONAL, OPTIONAL_TABLES, RAG_ALLOWED, REQUIRED, YEAR_ALLOWED,
+    Frequency, Level, Polarity, Profile, Rag, Table,
     is_financial_year,
 )
 
@@ -27,7 +28,10 @@ ROW = "_row"
 
 @dataclass(frozen=True)
 class Dataset:
-    """The five tables of the data contract, as text, each with its source row number."""
+    """The tables of the data contract, as text, each with its source row number.
+
+    ``risks`` is the optional sixth table; it is empty when the dataset has none.
+    """
 
     source: Path
     priorities: pd.DataFrame
@@ -35,6 +39,7 @@ class Dataset:
     measures: pd.DataFrame
     milestone_updates: pd.DataFrame
     measure_updates: pd.DataFrame
+    risks: pd.DataFrame
 
     def table(self, name: Table) -> pd.DataFrame:
         return getattr(self, name.value)
@@ -58,7 +63,9 @@ def load_dataset(path: str | Path) -> Dataset:
     frames: dict[Table, pd.DataFrame] = {}
     if source.is_dir():
         for name in Table:
-            frames[name] = _read_csv(source / f"{name.value}.csv", problems)
+            path = source / f"{name.value}.csv"
+            if name in CONTRACT or path.is_file():
+                frames[name] = _read_csv(path, problems)
     elif source.suffix.lower() == ".xlsx" and source.is_file():
         frames = _read_workbook(source, problems)
     else:
@@ -66,6 +73,9 @@ def load_dataset(path: str | Path) -> Dataset:
                                  "a folder of CSV files or an .xlsx workbook",
                                  what="no dataset folder or workbook found here")])
     absent = {name for name in Table if name not in frames or ROW not in frames[name]}
+    for name in OPTIONAL_TABLES:
+        if name not in frames:
+            frames[name] = _empty(name)
     dataset = Dataset(source, *(frames.get(name, _empty(name)) for name in Table))
     problems += validate(dataset, absent)
     if problems:
@@ -113,9 +123,11 @@ def _read_workbook(path: Path, problems: list[Problem]) -> dict[Table, pd.DataFr
     frames: dict[Table, pd.DataFrame] = {}
     sheets = {name.strip().lower(): name for name in book.sheetnames}
     for name in Table:
+        if name.value not in sheets and name in OPTIONAL_TABLES:
+            continue
         if name.value not in sheets:
             problems.append(Problem(path.name, None, None, None,
-                                    f"sheets named {', '.join(t.value for t in Table)}",
+                                    f"sheets named {', '.join(t.value for t in CONTRACT)}",
                                     what=f"sheet {name.value!r} not found"))
             continue
         rows = [[_cell_text(cell) for cell in row] for row in book[sheets[name.value]].iter_rows()]
@@ -210,6 +222,10 @@ def _columns(name: Table, pa) -> dict:
             f"blank, {_allowed(Profile)}")])
         columns["tolerance"] = pa.Column(required=False, checks=[check(
             _is_tolerance, "blank or a number from 0 to 1, such as 0.10")])
+    if name is Table.RISKS:
+        for column in ("impact", "likelihood", "residual_impact", "residual_likelihood"):
+            columns[column] = pa.Column(checks=[check(lambda v: Level.parse(v) is not None,
+                                                      LEVEL_ALLOWED)])
     if name is Table.PRIORITIES:
         columns["order"] = pa.Column(required=False, checks=[check(
             lambda v: v == "" or v.lstrip("-").isdigit(), "blank or a whole number")])
@@ -225,13 +241,14 @@ def _is_tolerance(text: str) -> bool:
         return False
 
 
-def _key(name: Table) -> list[str]:
+def _key(name: Table) -> list[str] | None:
     return {
         Table.PRIORITIES: ["year", "priority_id"],
         Table.MILESTONES: ["year", "milestone_id"],
         Table.MEASURES: ["year", "measure_id"],
         Table.MILESTONE_UPDATES: ["year", "quarter", "milestone_id"],
         Table.MEASURE_UPDATES: ["year", "quarter", "measure_id"],
+        Table.RISKS: None,  # risks are free text; two alike are allowed
     }[name]
 
 

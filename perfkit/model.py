@@ -141,6 +141,45 @@ class Table(StrEnum):
     MEASURES = "measures"
     MILESTONE_UPDATES = "milestone_updates"
     MEASURE_UPDATES = "measure_updates"
+    RISKS = "risks"
+
+
+#: The five tables every dataset has, and the ones it may add.
+CONTRACT = (Table.PRIORITIES, Table.MILESTONES, Table.MEASURES, Table.MILESTONE_UPDATES,
+            Table.MEASURE_UPDATES)
+OPTIONAL_TABLES = (Table.RISKS,)
+
+
+class Level(StrEnum):
+    """A risk's impact or likelihood."""
+
+    LOW = "L"
+    MEDIUM = "M"
+    HIGH = "H"
+
+    @classmethod
+    def parse(cls, text: object) -> "Level | None":
+        """H, M or L, or the words, in any case.
+
+        >>> Level.parse("high"), Level.parse(" m "), Level.parse("severe")
+        (<Level.HIGH: 'H'>, <Level.MEDIUM: 'M'>, None)
+        """
+        if not isinstance(text, str):
+            return None
+        word = text.strip().lower()
+        return {"l": cls.LOW, "low": cls.LOW, "m": cls.MEDIUM, "medium": cls.MEDIUM,
+                "med": cls.MEDIUM, "h": cls.HIGH, "high": cls.HIGH}.get(word)
+
+    @property
+    def label(self) -> str:
+        return {"L": "Low", "M": "Medium", "H": "High"}[self.value]
+
+    @property
+    def score(self) -> int:
+        return {"L": 1, "M": 2, "H": 3}[self.value]
+
+
+LEVEL_ALLOWED = "H, M or L (or high, medium, low)"
 
 
 #: Required then optional columns of each table, as the README's data contract lists them.
@@ -150,6 +189,8 @@ REQUIRED: dict[Table, tuple[str, ...]] = {
     Table.MEASURES: ("year", "measure_id", "priority_id", "name", "target", "frequency"),
     Table.MILESTONE_UPDATES: ("year", "quarter", "milestone_id", "rag"),
     Table.MEASURE_UPDATES: ("year", "quarter", "measure_id"),
+    Table.RISKS: ("year", "quarter", "risk", "impact", "likelihood", "mitigation",
+                  "residual_impact", "residual_likelihood"),
 }
 OPTIONAL: dict[Table, tuple[str, ...]] = {
     Table.PRIORITIES: ("order",),
@@ -160,6 +201,7 @@ OPTIONAL: dict[Table, tuple[str, ...]] = {
     ),
     Table.MILESTONE_UPDATES: ("progress",),
     Table.MEASURE_UPDATES: ("value", "rag", "comment"),
+    Table.RISKS: ("risk_id", "owner"),
 }
 
 YEAR_PATTERN = re.compile(r"^(\d{4})/(\d{2})$")

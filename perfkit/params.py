@@ -22,6 +22,8 @@ class ReportParams(BaseModel):
     quarter: Annotated[int, Field(ge=1, le=4, strict=True)]
     organisation: str = ""
     title: str | None = None
+    covering: str | None = None  # the Cabinet covering report's Markdown file
+    plan_span: str | None = None  # the Council Plan's years, such as "2019 – 2023"
 
     @field_validator("year")
     @classmethod
@@ -67,6 +69,8 @@ def check_params(values: dict, source: str = "parameters") -> ReportParams:
 def load_params(path: str | Path) -> tuple[ReportParams, Path]:
     """Read a params YAML file; return the parameters and the resolved dataset path.
 
+    A relative ``covering`` path is resolved the same way (see :func:`resolve_beside`).
+
     A relative ``data`` path is looked for beside the params file, then in each folder
     above it (so ``data/chesterfield`` in ``params/`` finds the project's ``data/``).
     """
@@ -81,6 +85,11 @@ def load_params(path: str | Path) -> tuple[ReportParams, Path]:
         raise ParamsError(f"{path}: expected a mapping of keys ({', '.join(KNOWN_KEYS)})")
     params = check_params(values, str(path))
     return params, resolve_data(params.data, path.resolve().parent)
+
+
+def resolve_beside(params_path: str | Path, relative: str) -> Path:
+    """A path from a params file, resolved as ``data`` is."""
+    return resolve_data(relative, Path(params_path).resolve().parent)
 
 
 def resolve_data(data: str, base: Path) -> Path:

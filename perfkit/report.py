@@ -24,12 +24,14 @@ TEMPLATE = "perfkit_report"
 
 @dataclass(frozen=True)
 class Rendered:
-    """The files one run wrote."""
+    """The files one run wrote, and what the officer should look at again."""
 
     folder: Path
     html: Path
     notebook: Path
     summary: Path
+    cabinet: Path | None = None
+    warnings: tuple[str, ...] = ()
 
 
 def output_folder(out_root: Path, slug: str) -> Path:
@@ -88,11 +90,22 @@ def render(params_path: str | Path, out_root: str | Path = "outputs",
     from papermill.exceptions import PapermillExecutionError
 
     from perfkit.load import load_dataset
-    from perfkit.params import load_params
+    from perfkit.params import load_params, resolve_beside
     from perfkit.summary import summarise
 
     params, data = load_params(params_path)
-    summary = summarise(load_dataset(data), params.year, params.quarter)
+    dataset = load_dataset(data)
+    summary = summarise(dataset, params.year, params.quarter)
+    covering = None
+    if params.covering:
+        # Checked before the kernel starts: an unknown field fails fast, naming its line.
+        from perfkit.covering import build_covering
+
+        covering_path = resolve_beside(params_path, params.covering)
+        covering = build_covering(covering_path, summary, dataset.risks,
+                                  organisation=params.organisation,
+                                  plan_span=params.plan_span,
+                                  title=f"{params.heading}: covering report")
     folder = output_folder(Path(out_root), params.slug)
     folder.mkdir(parents=True, exist_ok=True)
     executed = folder / "report.ipynb"
@@ -102,7 +115,9 @@ def render(params_path: str | Path, out_root: str | Path = "outputs",
         nb = pm.execute_notebook(
             str(notebook), str(scratch),
             parameters={"data": str(data), "year": params.year, "quarter": params.quarter,
-                        "organisation": params.organisation, "title": params.title},
+                        "organisation": params.organisation, "title": params.title,
+                        "covering": str(covering_path) if covering else None,
+                        "plan_span": params.plan_span},
             progress_bar=False, log_output=False, cwd=str(notebook.parent),
             kernel_name="python3",
             # The kernel talks to this process over loopback only; its warning that TCP is
@@ -123,8 +138,33 @@ def render(params_path: str | Path, out_root: str | Path = "outputs",
     write_atomically(html, page)
     summary_path = folder / "summary.json"
     write_atomically(summary_path, json.dumps(summary.rollup.to_summary(), indent=2) + "\n")
+    cabinet = None
+    if covering:
+        cabinet = folder / "cabinet.html"
+        write_atomically(cabinet, cabinet_page(covering, params, html.name))
     failed.unlink(missing_ok=True)
-    return Rendered(folder, html, executed, summary_path)
+    return Rendered(folder, html, executed, summary_path, cabinet,
+                    tuple(str(w) for w in covering.warnings) if covering else ())
+
+
+def cabinet_page(covering, params, appendix: str) -> str:
+    """The covering report as one self-contained page, styled like the appendix."""
+    import datetime as dt
+
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    from perfkit import __version__
+
+    env = Environment(loader=FileSystemLoader(TEMPLATES / TEMPLATE),
+                      autoescape=select_autoescape(["j2"]))
+    from markupsafe import Markup  # the body was sanitised by nh3; the CSS is ours
+
+    css = (TEMPLATES / TEMPLATE / "report.css").read_text(encoding="utf-8")
+    return env.get_template("cabinet.html.j2").render(
+        title=covering.title, organisation=params.organisation, appendix=appendix,
+        body=Markup(covering.body), css=Markup(css), year=params.year,
+        quarter=params.quarter, version=__version__,
+        rendered=dt.datetime.now().astimezone().strftime("%d %B %Y at %H:%M %Z").strip())
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ class Report:
     data_path: Path
     dataset: Dataset
     summary: Summary
+    covering_warnings: list = field(default_factory=list)
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now().astimezone())
 
     # -- sections, in the order the report prints them ----------------------------------
@@ -102,9 +103,16 @@ class Report:
                  "status or here.")
         rows = [[esc(r.id), esc(r.issue.label), esc(r.name), esc(r.detail)]
                 for r in issues.itertuples()]
-        return section("data-quality", "Data quality", f"<p>{esc(intro)}</p>",
-                       "<ul>" + "".join(f"<li>{esc(x)}</li>" for x in lines) + "</ul>",
-                       table("Data quality findings", ["ID", "Finding", "Name", "Detail"], rows))
+        parts = [f"<p>{esc(intro)}</p>",
+                 "<ul>" + "".join(f"<li>{esc(x)}</li>" for x in lines) + "</ul>",
+                 table("Data quality findings", ["ID", "Finding", "Name", "Detail"], rows)]
+        if self.params.covering:
+            typed = [[esc(f"Line {w.line}"), esc(w.found), esc(w.message)]
+                     for w in self.covering_warnings]
+            parts += [f'<h3 id="covering-warnings">Figures typed by hand in the covering report</h3>',
+                      table(f"Years and figures typed by hand in {Path(self.params.covering).name}",
+                            ["Where", "Typed", "Why it matters"], typed)]
+        return section("data-quality", "Data quality", *parts)
 
     def trends(self) -> Fragment:
         history = [*self.summary.history, self.summary.rollup]
@@ -193,7 +201,8 @@ class Report:
 
 
 def open_report(data: str, year: str, quarter: int, organisation: str = "",
-                title: str | None = None, names: list[str] | None = None,
+                title: str | None = None, covering: str | None = None,
+                plan_span: str | None = None, names: list[str] | None = None,
                 base: str | Path | None = None) -> Report:
     """Validate the parameters, load the data and compute the quarter, ready for sections.
 
@@ -210,7 +219,17 @@ def open_report(data: str, year: str, quarter: int, organisation: str = "",
         raise ParamsError(f"unknown parameter {', '.join(map(repr, unknown))} "
                           f"(known keys: {', '.join(KNOWN_KEYS)})")
     params = check_params(dict(data=str(data), year=year, quarter=quarter,
-                               organisation=organisation or "", title=title))
-    path = resolve_data(params.data, Path(base) if base else Path.cwd())
+                               organisation=organisation or "", title=title,
+                               covering=covering, plan_span=plan_span))
+    folder = Path(base) if base else Path.cwd()
+    path = resolve_data(params.data, folder)
     dataset = load_dataset(path)
-    return Report(params, path, dataset, summarise(dataset, params.year, params.quarter))
+    summary = summarise(dataset, params.year, params.quarter)
+    warnings = []
+    if params.covering:
+        from perfkit.covering import read_source, hand_typed
+
+        source_path = resolve_data(params.covering, folder)
+        warnings = hand_typed(read_source(source_path), params.year, params.plan_span,
+                              source_path.name)
+    return Report(params, path, dataset, summary, warnings)

@@ -67,3 +67,21 @@ def test_each_priority_starts_a_printed_page(report):
 def test_progress_lists_survive_as_lists(report):
     items = report.page.query_selector_all("table.milestones .progress li")
     assert len(items) > 100
+
+
+@pytest.fixture(scope="module")
+def cabinet(browser, rendered):
+    return visit(browser, rendered / "cabinet.html")
+
+
+def test_cabinet_is_offline_drawn_and_accessible(cabinet):
+    assert (cabinet.outside, cabinet.errors, cabinet.dialogs) == ([], [], [])
+    svg = cabinet.page.query_selector("figure.chart svg")
+    assert svg.get_attribute("role") == "img" and svg.bounding_box()["width"] > 300
+    assert len(svg.query_selector_all("path")) >= 18  # two 3x3 grids
+    assert axe_violations(cabinet.page) == []
+
+
+def test_cabinet_links_to_its_appendix(cabinet, rendered):
+    href = cabinet.page.get_attribute("header a", "href")
+    assert href == "report.html" and (rendered / href).exists()

@@ -13,7 +13,8 @@ from conftest import PARAMS, ROOT, SAMPLE, write_params
 
 
 def test_run_writes_the_quarter_folder(rendered):
-    assert sorted(p.name for p in rendered.iterdir()) == ["report.html", "report.ipynb", "summary.json"]
+    assert sorted(p.name for p in rendered.iterdir()) == [
+        "cabinet.html", "report.html", "report.ipynb", "summary.json"]
 
 
 def test_summary_json_holds_the_reference_figures(rendered):
@@ -77,7 +78,7 @@ def test_papermill_rejects_an_unknown_parameter(tmp_path):
                            str(tmp_path / "out.ipynb"), "-f", str(params), "--no-progress-bar"],
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode != 0
-    assert "unknown parameter 'colour' (known keys: data, year, quarter, organisation, title)" in done.stderr
+    assert "unknown parameter 'colour' (known keys: data, year, quarter, organisation, title, covering, plan_span)" in done.stderr
 
 
 def test_two_params_files_render_in_parallel_with_a_progress_bar(tmp_path, two_quarters):
