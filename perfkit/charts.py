@@ -67,6 +67,20 @@ def _describe(groups: list[Group], parts) -> str:
     return " ".join(f"{g.name}: {parts(g)}." for g in groups)
 
 
+def _by_group(rollup: Rollup, part: str, colours: dict, title: str) -> Figure:
+    """One stacked bar per group (the plan, then each priority) of ``part``'s counts."""
+    groups = [rollup.overall, *rollup.priorities]
+    labels = {key: key.label for key in colours}
+    rows = [{"group": g.name, "status": labels[key], "count": getattr(getattr(g, part), key.value)}
+            for g in groups for key in colours]
+    description = title + ". " + _describe(groups, lambda g: ", ".join(
+        f"{getattr(getattr(g, part), key.value)} {labels[key].lower()}" for key in colours))
+    frame = pd.DataFrame(rows)
+    chart = _stacked(frame, "status", list(labels.values()), list(colours.values()), title,
+                     description)
+    return Figure(chart, title, description, frame)
+
+
 def milestones_by_rag(rollup: Rollup) -> Figure:
     """Milestones by RAG status, overall and for each priority.
 
@@ -76,30 +90,14 @@ def milestones_by_rag(rollup: Rollup) -> Figure:
     >>> fig.chart.to_dict()["layer"][0]["mark"]["type"], len(fig.data)
     ('bar', 16)
     """
-    groups = [rollup.overall, *rollup.priorities]
-    rows = [{"group": g.name, "status": rag.label, "count": getattr(g.milestones, rag.value),
-             "percent": g.milestones.pct[rag.value]} for g in groups for rag in RAG_COLOURS]
-    title = f"Milestones by RAG status, quarter {rollup.quarter} {rollup.year}"
-    description = title + ". " + _describe(groups, lambda g: ", ".join(
-        f"{getattr(g.milestones, r.value)} {r.value}" for r in RAG_COLOURS))
-    frame = pd.DataFrame(rows)
-    chart = _stacked(frame, "status", [r.label for r in RAG_COLOURS],
-                     list(RAG_COLOURS.values()), title, description)
-    return Figure(chart, title, description, frame)
+    return _by_group(rollup, "milestones", RAG_COLOURS,
+                     f"Milestones by RAG status, quarter {rollup.quarter} {rollup.year}")
 
 
 def measures_by_status(rollup: Rollup) -> Figure:
     """Quarterly measures by status (met, near, missed, no update), overall and by priority."""
-    groups = [rollup.overall, *rollup.priorities]
-    rows = [{"group": g.name, "status": s.label, "count": getattr(g.measures, s.value)}
-            for g in groups for s in STATUS_COLOURS]
-    title = f"Measures checked against target, quarter {rollup.quarter} {rollup.year}"
-    description = title + ". " + _describe(groups, lambda g: ", ".join(
-        f"{getattr(g.measures, s.value)} {s.label.lower()}" for s in STATUS_COLOURS))
-    frame = pd.DataFrame(rows)
-    chart = _stacked(frame, "status", [s.label for s in STATUS_COLOURS],
-                     list(STATUS_COLOURS.values()), title, description)
-    return Figure(chart, title, description, frame)
+    return _by_group(rollup, "measures", STATUS_COLOURS,
+                     f"Measures checked against target, quarter {rollup.quarter} {rollup.year}")
 
 
 def rag_by_quarter(history: list[Rollup]) -> Figure:

@@ -106,3 +106,15 @@ def test_bad_params_fail_before_any_kernel_starts(tmp_path):
     assert done.returncode == 2
     assert "key 'quarter' has 5; expected" in done.stderr and "Traceback" not in done.stderr
     assert not list(tmp_path.glob("*/report.html"))
+
+
+def test_notebook_defaults_render_the_sample_from_its_own_folder(tmp_path):
+    """As an analyst's "run all" in JupyterLab: no injected parameters, cwd notebooks/."""
+    import papermill as pm
+
+    nb = pm.execute_notebook(str(ROOT / "notebooks" / "quarterly_report.ipynb"),
+                             str(tmp_path / "out.ipynb"), cwd=str(ROOT / "notebooks"),
+                             progress_bar=False, kernel_name="python3")
+    html = "".join("".join(o.get("data", {}).get("text/html", ""))
+                   for c in nb.cells for o in c.get("outputs", []))
+    assert "At quarter 2 of 2022/23 the delivery plan has 36 milestones" in html
