@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from perfkit.model import Travel
+from perfkit.model import Travel, previous_year
 from perfkit.rollup import Change, Group, Rollup
 
 _WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
@@ -155,15 +155,27 @@ def priority_paragraph(group: Group, rollup: Rollup, style: Style = HOUSE) -> st
 
 
 def change_paragraph(rollup: Rollup, changes: list[Change], milestones: pd.DataFrame | None = None,
-                     style: Style = HOUSE) -> str:
-    """What moved since the previous quarter, or why there is nothing to compare.
+                     style: Style = HOUSE, last_year: list[Change] | None = None) -> str:
+    """What moved since the previous quarter (and the same quarter last year, when held).
 
     ``milestones`` is the quarter's milestone table, whose ``travel`` column gives each
-    milestone's RAG change.
+    milestone's RAG change; ``last_year`` compares with the same quarter a year before.
     """
+    year_before = ""
+    if last_year:
+        then = last_year[0]
+        year_before = " " + sentence(
+            f"compared with quarter {rollup.quarter} of {previous_year(rollup.year)}: ") + \
+            _moved("the share of milestones progressing well",
+                   then.before.milestones.pct_progressing_well,
+                   then.after.milestones.pct_progressing_well)
+        if then.pct_met is not None:
+            year_before += " " + _moved(
+                "The share of checked measures meeting their target",
+                then.before.measures.pct_met, then.after.measures.pct_met)
     if not changes:
-        return (f"The data holds no earlier quarter to compare quarter {rollup.quarter} of "
-                f"{rollup.year} with, so no direction of travel is shown.")
+        return (f"The data holds no earlier quarter of {rollup.year} to compare quarter "
+                f"{rollup.quarter} with, so no direction of travel is shown." + year_before)
     parts = []
     overall = changes[0]
     before = overall.before.milestones.pct_progressing_well
@@ -179,7 +191,7 @@ def change_paragraph(rollup: Rollup, changes: list[Change], milestones: pd.DataF
             parts.append(sentence(
                 f"{say(up, style)} {plural(up, 'milestone')} moved to a better RAG status "
                 f"and {say(down, style)} to a worse one."))
-    return f"Since the previous quarter: " + " ".join(parts)
+    return "Since the previous quarter: " + " ".join(parts) + year_before
 
 
 def _moved(what: str, before: int | None, after: int | None) -> str:

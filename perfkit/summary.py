@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from perfkit.assess import Quarter, assess_quarter, quarters_held
 from perfkit.load import Dataset
-from perfkit.model import previous_quarter
+from perfkit.model import previous_quarter, previous_year
 from perfkit.narrative import change_paragraph, overall_paragraph, priority_paragraph
 from perfkit.rollup import Change, Rollup, compare, roll_up
 
@@ -20,6 +20,7 @@ class Summary:
     changes: list[Change]
     paragraphs: list[str]
     history: list[Rollup]  # earlier quarters of the same year, oldest first
+    year_changes: list[Change]  # against the same quarter last year, when the data holds it
 
 
 def summarise(dataset: Dataset, year: str, quarter: int) -> Summary:
@@ -40,7 +41,11 @@ def summarise(dataset: Dataset, year: str, quarter: int) -> Summary:
               else roll_up(assess_quarter(dataset, before_year, before_q))
               if before_q in held else None)
     changes = compare(rollup, before) if before else []
+    last_year = previous_year(year)
+    year_changes = (compare(rollup, roll_up(assess_quarter(dataset, last_year, quarter)))
+                    if quarter in quarters_held(dataset, last_year, quarter) else [])
     paragraphs = [overall_paragraph(rollup),
                   *(priority_paragraph(g, rollup) for g in rollup.priorities),
-                  change_paragraph(rollup, changes, assessed.milestones)]
-    return Summary(assessed, rollup, changes, paragraphs, history)
+                  change_paragraph(rollup, changes, assessed.milestones,
+                                   last_year=year_changes)]
+    return Summary(assessed, rollup, changes, paragraphs, history, year_changes)

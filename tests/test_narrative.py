@@ -46,3 +46,24 @@ def test_no_other_year_or_quarter_is_named(rollup):
     for part in re.split(r"(?<=\.) ", text):
         assert part[0].isupper() or part[0].isdigit() is False, part
     assert not re.search(r"\d %", text)  # "79%", never "79 %"
+
+
+def test_same_quarter_last_year_is_compared_when_held(sample_copy):
+    import pandas as pd
+
+    from perfkit import load_dataset
+    from perfkit.summary import summarise
+
+    for name in ("priorities", "milestones", "measures", "milestone_updates", "measure_updates"):
+        path = sample_copy / f"{name}.csv"
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        earlier = frame.assign(year="2021/22")
+        if name == "milestone_updates":
+            earlier.loc[earlier["milestone_id"].str.startswith("TB"), "rag"] = "Amber"
+        pd.concat([earlier, frame]).to_csv(path, index=False)
+    text = summarise(load_dataset(sample_copy), "2022/23", 2).paragraphs[-1]
+    # 2021/22 Q2: 17 of 36 progressing well (47%); 2022/23 Q2: 31 of 36 (86%).
+    assert text == ("The data holds no earlier quarter of 2022/23 to compare quarter 2 with, so "
+                    "no direction of travel is shown. Compared with quarter 2 of 2021/22: the "
+                    "share of milestones progressing well rose from 47% to 86% (39 points). The "
+                    "share of checked measures meeting their target is unchanged at 80%.")
