@@ -8,6 +8,7 @@ raised together as one :class:`~perfkit.errors.DataError`.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,8 +99,6 @@ def _read_csv(path: Path, problems: list[Problem]) -> pd.DataFrame:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = raw.decode("cp1252", errors="replace")
-    import io
-
     frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
                         skip_blank_lines=False)
     return _tidy(frame)
