@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 AXE    := node_modules/axe-core/axe.min.js
 
-.PHONY: report test browser clean
+.PHONY: report test browser clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ $(AXE): package.json package-lock.json
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest
+
+# The four benchmark figures against their goals (several minutes); see benchmarks/README.md.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench.py --out outputs/bench.json
 
 clean:
 	rm -rf $(VENV) node_modules outputs/*/

@@ -1,0 +1,118 @@
+"""check_many() gives check_target()'s status and bar, row for row, for every listed form."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from perfkit import Rag, check_target
+from perfkit.synthetic import FORMS
+from perfkit.targets import check_many
+
+from test_targets import CASES
+
+# The forms the core issue lists, those the reference report prints, and variants.
+TARGETS = sorted({t for t, *_ in CASES} | {
+    "240", "60%", "Under 10%", "Over £500k", "70% C", "Over 300", "Yes", "Gold",
+    "96.4% for year", "1 minute", "Above 13,000", "At least 95%", "≥ 95%",
+    "No more than 5 days", "Less than 3%", "£1.2m", "5 days", "3 mins 26 secs", "00:03:26",
+    "Maintain 9% or above", "N/A", "Data only", "TBC", "Top quartile", "Increase", "Decrease",
+    "Annual update", "Baseline year", "", "Platinum", "Good", "Over 0", "0%", "100%",
+    "Under 5 mins", "Within 2 hours", "≤ 3 weeks", "Fewer than 12", "£0.5m", "3:26",
+} | {f.template.format(n) for f in FORMS for n in f.numbers})
+VALUES = sorted({v for _, v, *_ in CASES} | {
+    "72% C", "3.26", "31,000", "Annual update", "", "TBC", "N/A", "Gold", "Silver", "Yes",
+    "No", "Outstanding", "£512,000", "£1.1m", "£300k", "0", "0%", "100%", "4 days", "4",
+    "3 mins 40 secs", "00:03:20", "1.05", "60.0%", "95%", "9%", "lots", "-", "  ", "n/a",
+    "12,345", ".5", "1 hour", "2 weeks", "3:30", "£0", "99.99%",
+})
+numbers = st.floats(0, 1e6, allow_nan=False).map(lambda x: round(x, 2))
+written = st.one_of(
+    st.sampled_from(VALUES),
+    numbers.map(lambda x: f"{x:g}"), numbers.map(lambda x: f"{x:,.2f}"),
+    numbers.map(lambda x: f"{x % 100:.1f}%"), numbers.map(lambda x: f"£{x:,.0f}"),
+    numbers.map(lambda x: f"{x % 60:.0f} days"),
+    st.integers(0, 3599).map(lambda s: f"00:{s // 60:02d}:{s % 60:02d}"),
+)
+dressed = st.tuples(st.sampled_from(["", " ", "  "]), st.booleans())
+
+
+def _dress(text: str, how: tuple[str, bool]) -> str:
+    pad, upper = how
+    return pad + (text.upper() if upper else text) + pad
+
+
+row = st.tuples(
+    st.tuples(st.sampled_from(TARGETS), dressed).map(lambda t: _dress(*t)),
+    st.tuples(written, dressed).map(lambda v: _dress(*v)),
+    st.integers(1, 4),
+    st.sampled_from([None, "", "higher", "lower", "Higher", " LOWER "]),
+    st.sampled_from([None, "", "snapshot", "cumulative", "Cumulative"]),
+    st.one_of(st.floats(0, 1), st.sampled_from([0.0, 0.05, 0.1, 0.11, 1.0, math.nan])),
+    st.one_of(st.none(), st.just(""), written),
+)
+
+
+def _same(bar: float, expected: float | None) -> bool:
+    return (expected is None and math.isnan(bar)) or bar == expected
+
+
+def _assert_agrees(rows: list[tuple]) -> None:
+    frame = pd.DataFrame(rows, columns=["target", "value", "quarter", "polarity", "profile",
+                                        "tolerance", "previous"])
+    many = check_many(frame["target"], frame["value"], quarter=frame["quarter"],
+                      polarity=frame["polarity"], profile=frame["profile"],
+                      tolerance=frame["tolerance"], previous=frame["previous"])
+    for (t, v, q, pol, prof, tol, prev), status, rag, bar in zip(
+            rows, many["status"], many["rag"], many["bar"]):
+        one = check_target(t, v, quarter=q, polarity=pol, profile=prof or "snapshot",
+                           tolerance=tol, previous=prev)
+        where = f"check_target({t!r}, {v!r}, quarter={q}, polarity={pol!r}, " \
+                f"profile={prof!r}, tolerance={tol!r}, previous={prev!r})"
+        assert status is one.status, where
+        assert (rag if isinstance(rag, Rag) else None) is one.rag, where  # NaN in a frame
+        assert _same(bar, one.bar), (where, bar, one.bar)
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=st.lists(row, min_size=1, max_size=40))
+def test_many_agrees_with_check_target(rows):
+    _assert_agrees(rows)
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(st.tuples(st.text(max_size=12), st.text(max_size=12), st.integers(1, 4),
+                               st.none(), st.just("snapshot"), st.floats(0, 1),
+                               st.none() | st.text(max_size=6)), min_size=1, max_size=20))
+def test_many_agrees_on_any_text(rows):
+    _assert_agrees(rows)
+
+
+@pytest.mark.parametrize(("target", "value", "kwargs", "status", "bar"), CASES,
+                         ids=[f"{t}|{v}|{k}" for t, v, k, *_ in CASES])
+def test_every_listed_case(target, value, kwargs, status, bar):
+    checks = check_many([target], [value], reasons=True, **kwargs)
+    assert checks["status"][0] is status
+    assert checks["reason"][0] == check_target(target, value, **kwargs).reason
+
+
+def test_missing_entries_read_as_none():
+    checks = check_many(pd.Series(["60%", None, np.nan, "Increase"]),
+                        pd.Series([None, "12", "12", np.nan]), previous=[None, None, None, "3"])
+    assert [s.value for s in checks["status"]] == ["not_due", "no_target", "no_target",
+                                                  "not_due"]
+
+
+def test_columns_must_be_one_length():
+    with pytest.raises(ValueError, match="one entry per row"):
+        check_many(["60%", "70%"], ["50%"])
+
+
+def test_keeps_the_index_of_a_series():
+    checks = check_many(pd.Series(["60%"], index=[7]), pd.Series(["61%"], index=[7]))
+    assert list(checks.index) == [7]
