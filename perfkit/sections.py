@@ -109,7 +109,7 @@ class Report:
         if self.params.covering:
             typed = [[esc(f"Line {w.line}"), esc(w.found), esc(w.message)]
                      for w in self.covering_warnings]
-            parts += [f'<h3 id="covering-warnings">Figures typed by hand in the covering report</h3>',
+            parts += ['<h3 id="covering-warnings">Figures typed by hand in the covering report</h3>',
                       table(f"Years and figures typed by hand in {Path(self.params.covering).name}",
                             ["Where", "Typed", "Why it matters"], typed)]
         return section("data-quality", "Data quality", *parts)

@@ -67,7 +67,6 @@ def test_no_such_dataset():
 
 
 # --- loading never fails with anything but PerfkitError ---------------------------------
-import shutil
 import tempfile
 
 import pandas as pd
