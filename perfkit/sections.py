@@ -182,18 +182,14 @@ class Report:
 
     def _measure_history(self) -> pd.DataFrame:
         """Numeric values and bars of quarterly measures in each quarter held this year."""
-        from perfkit.assess import assess_quarter
-
         frames = []
-        for rollup in [*self.summary.history, self.summary.rollup]:
-            q = (self.summary.quarter if rollup is self.summary.rollup
-                 else assess_quarter(self.dataset, rollup.year, rollup.quarter))
+        for q in [*self.summary.earlier, self.summary.quarter]:
             m = q.measures[q.measures["status"].isin([Status.MET, Status.NEAR, Status.MISSED])]
             for r in m.itertuples():
                 target = parse_target(r.bar_text)
                 number = parse_value(r.value, target.duration_unit).number
                 if number is not None and r.bar == r.bar and r.bar is not None:
-                    frames.append({"measure": r.name, "quarter": rollup.quarter,
+                    frames.append({"measure": r.name, "quarter": q.quarter,
                                    "value": number, "bar": r.bar})
         values = pd.DataFrame(frames, columns=["measure", "quarter", "value", "bar"])
         held = values.groupby("measure")["quarter"].transform("count")

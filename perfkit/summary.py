@@ -20,6 +20,7 @@ class Summary:
     changes: list[Change]
     paragraphs: list[str]
     history: list[Rollup]  # earlier quarters of the same year, oldest first
+    earlier: list[Quarter]  # the assessments behind ``history``, kept for trend charts
     year_changes: list[Change]  # against the same quarter last year, when the data holds it
 
 
@@ -33,13 +34,15 @@ def summarise(dataset: Dataset, year: str, quarter: int) -> Summary:
     """
     assessed = assess_quarter(dataset, year, quarter)
     rollup = roll_up(assessed)
-    history = [roll_up(assess_quarter(dataset, year, q))
-               for q in quarters_held(dataset, year, quarter - 1)]
+    earlier = [assess_quarter(dataset, year, q) for q in quarters_held(dataset, year, quarter - 1)]
+    history = [roll_up(q) for q in earlier]
     before_year, before_q = previous_quarter(year, quarter)
-    held = quarters_held(dataset, before_year, before_q)
-    before = (history[-1] if history and history[-1].quarter == before_q and before_year == year
-              else roll_up(assess_quarter(dataset, before_year, before_q))
-              if before_q in held else None)
+    if history and history[-1].quarter == before_q and before_year == year:
+        before = history[-1]  # already assessed above
+    elif before_q in quarters_held(dataset, before_year, before_q):
+        before = roll_up(assess_quarter(dataset, before_year, before_q))
+    else:
+        before = None
     changes = compare(rollup, before) if before else []
     last_year = previous_year(year)
     year_changes = (compare(rollup, roll_up(assess_quarter(dataset, last_year, quarter)))
@@ -48,4 +51,4 @@ def summarise(dataset: Dataset, year: str, quarter: int) -> Summary:
                   *(priority_paragraph(g, rollup) for g in rollup.priorities),
                   change_paragraph(rollup, changes, assessed.milestones,
                                    last_year=year_changes)]
-    return Summary(assessed, rollup, changes, paragraphs, history, year_changes)
+    return Summary(assessed, rollup, changes, paragraphs, history, earlier, year_changes)
