@@ -19,8 +19,6 @@ from perfkit.model import (
 )
 from perfkit.targets import STATUS_CODES, Kind, check_many, grade, parse_target, parse_value
 
-DEFAULT_TOLERANCE = 0.10
-
 
 @dataclass(frozen=True)
 class Quarter:
@@ -254,18 +252,18 @@ def _measure_rows(dataset: Dataset, periods: list[tuple[str, int]] | None, *,
         "polarity": _texts(_column(plan, "polarity"), str.lower, at),
         "frequency": _texts(_column(plan, "frequency"), str.lower, at),
     }
-    tolerance = pd.to_numeric(_column(plan, "tolerance").replace("", None),
-                              errors="coerce").fillna(DEFAULT_TOLERANCE).to_numpy()[at]
+    # A tolerance is a share of the bar or points ("5 points"), so it stays text until checked.
+    coded["tolerance"] = _texts(_column(plan, "tolerance"), at=at)
+    coded["low_target"] = _texts(_column(plan, "low_target"), at=at)
     if report:
-        added = {c: "" for c in ("polarity", "profile", "tolerance", "unit",
+        added = {c: "" for c in ("polarity", "profile", "tolerance", "low_target", "unit",
                                  *(f"q{q}_target" for q in sorted({q for _, q in periods})))
                  if c not in plan}
         rows = plan.assign(**added).take(at).reset_index(drop=True)
         text = plan["target"].dtype  # text columns keep the dataset's text type, even if empty
-        for name in ("frequency", "polarity", "profile", "value"):
+        for name in ("frequency", "polarity", "profile", "value", "tolerance", "low_target"):
             codes, names = coded[name]
             rows[name] = pd.Series(names[codes], dtype=text)
-        rows["tolerance"] = tolerance
         rows["officer_rag"] = pd.Series(_pick(updates, "rag", now), dtype=text)
         rows["comment"] = pd.Series(_pick(updates, "comment", now), dtype=text)
         rows["had_update"] = now >= 0
@@ -277,7 +275,6 @@ def _measure_rows(dataset: Dataset, periods: list[tuple[str, int]] | None, *,
             "measure_id": pd.Categorical.from_codes(row_id, id_names),
             "priority_id": _categorical(*_texts(plan["priority_id"], at=at)),
             **{name: _categorical(codes, names) for name, (codes, names) in coded.items()},
-            "tolerance": tolerance,
         })
     rows["_quarter"] = quarter
     return rows
@@ -363,8 +360,8 @@ def _checked(rows: pd.DataFrame, reasons: bool) -> pd.DataFrame:
     columns give a categorical status.
     """
     args = dict(quarter=rows["_quarter"].to_numpy(), polarity=rows["polarity"],
-                profile=rows["profile"], tolerance=rows["tolerance"].to_numpy(),
-                previous=rows["previous_value"])
+                profile=rows["profile"], tolerance=rows["tolerance"],
+                previous=rows["previous_value"], low_target=rows["low_target"])
     if reasons:
         checks = check_many(rows["bar_text"], rows["value"], reasons=True, **args)
         codes, bar = _status_codes(checks["status"]), checks["bar"].to_numpy()

@@ -19,7 +19,8 @@ import pandas as pd
 
 from perfkit.errors import DataError, Problem
 from perfkit.model import (
-    CONTRACT, LEVEL_ALLOWED, OPTIONAL, OPTIONAL_TABLES, RAG_ALLOWED, REQUIRED, YEAR_ALLOWED,
+    CONTRACT, LEVEL_ALLOWED, OPTIONAL, OPTIONAL_TABLES, PARTS, RAG_ALLOWED, REQUIRED,
+    YEAR_ALLOWED,
     Frequency, Level, Polarity, Profile, Rag, Table,
     is_financial_year,
 )
@@ -67,7 +68,7 @@ def load_dataset(path: str | Path) -> Dataset:
     if source.is_dir():
         for name in Table:
             path = source / f"{name.value}.csv"
-            if name in CONTRACT or path.is_file():
+            if name not in OPTIONAL_TABLES or path.is_file():
                 frames[name] = _read_csv(path, problems)
     elif source.suffix.lower() == ".xlsx" and source.is_file():
         frames = _read_workbook(source, problems)
@@ -75,6 +76,11 @@ def load_dataset(path: str | Path) -> Dataset:
         raise DataError([Problem(str(source), None, None, None,
                                  "a folder of CSV files or an .xlsx workbook",
                                  what="no dataset folder or workbook found here")])
+    for name in OPTIONAL_TABLES:
+        # An empty sheet (no header, no rows) is a table left out, as a missing one is.
+        if name in frames and list(frames[name].columns) == [ROW] and frames[name].empty:
+            del frames[name]
+    problems += _parts_missing(source, frames)
     absent = {name for name in Table if name not in frames or ROW not in frames[name]}
     for name in OPTIONAL_TABLES:
         if name not in frames:
@@ -84,6 +90,24 @@ def load_dataset(path: str | Path) -> Dataset:
     if problems:
         raise DataError(problems)
     return dataset
+
+
+def _parts_missing(source: Path, frames: dict[Table, pd.DataFrame]) -> list[Problem]:
+    """The milestone or measure tables missing from a plan that needs them.
+
+    A part (milestones and their updates, or measures and theirs) may be left out whole; one
+    table of a part without the other, or a plan with neither part, is reported.
+    """
+    held = [[name for name in part if name in frames] for part in PARTS]
+    needed = [name for part, have in zip(PARTS, held) if have or not any(held)
+              for name in part if name not in frames]
+    if source.is_dir():
+        names = [f"{name.value}.csv" for name in needed]
+        return [Problem(n, None, None, None, f"a file {n} in {source}", what="file not found")
+                for n in names]
+    return [Problem(source.name, None, None, None,
+                    f"sheets named {', '.join(t.value for t in CONTRACT)}",
+                    what=f"sheet {name.value!r} not found") for name in needed]
 
 
 def _empty(name: Table) -> pd.DataFrame:
@@ -170,6 +194,12 @@ def validate(dataset: Dataset, absent: set[Table] = frozenset()) -> list[Problem
         frame = dataset.table(name)
         where = dataset.where(name)
         missing = [c for c in REQUIRED[name] if c not in frame.columns]
+        twice = sorted(set(frame.columns[frame.columns.duplicated()]))
+        for column in twice:
+            problems.append(Problem(where, None, column, None, "each column once",
+                                    what="column appears more than once"))
+        if twice:
+            continue
         if not missing:
             whole.add(name)
         for column in missing:
@@ -179,7 +209,8 @@ def validate(dataset: Dataset, absent: set[Table] = frozenset()) -> list[Problem
         if missing:
             continue
         problems.extend(_cell_problems(frame, where, name))
-    return problems + _references(dataset, whole) + _values(dataset, whole)
+    return (problems + _references(dataset, whole) + _low_targets(dataset, whole)
+            + _values(dataset, whole))
 
 
 @dataclass(frozen=True)
@@ -216,7 +247,7 @@ def _columns(name: Table) -> dict[str, list[Rule]]:
                                     f"blank, {_allowed(Polarity)}")]
         columns["profile"] = [Rule(lambda v: v == "" or v.lower() in Profile._value2member_map_,
                                    f"blank, {_allowed(Profile)}")]
-        columns["tolerance"] = [Rule(_is_tolerance, "blank or a number from 0 to 1, such as 0.10")]
+        columns["tolerance"] = [Rule(_is_tolerance, TOLERANCE_ALLOWED)]
     if name is Table.RISKS:
         for column in ("impact", "likelihood", "residual_impact", "residual_likelihood"):
             columns[column] = [Rule(lambda v: Level.parse(v) is not None, LEVEL_ALLOWED)]
@@ -255,13 +286,14 @@ def _cell_problems(frame: pd.DataFrame, where: str, name: Table) -> list[Problem
     return sorted(unique.values(), key=lambda p: (p.row or 0, p.column or ""))
 
 
+TOLERANCE_ALLOWED = ("blank, a share of the target from 0 to 1 such as 0.10, or points "
+                     "such as 5 points (also 5 pts, 5pp)")
+
+
 def _is_tolerance(text: str) -> bool:
-    if text == "":
-        return True
-    try:
-        return 0.0 <= float(text) <= 1.0
-    except ValueError:
-        return False
+    from perfkit.targets import parse_tolerance
+
+    return parse_tolerance(text) is not None
 
 
 def _key(name: Table) -> list[str] | None:
@@ -291,8 +323,11 @@ def _references(dataset: Dataset, whole: set[Table]) -> list[Problem]:
         parents = dataset.table(parent)
         # A row whose year is malformed is reported once, for its year, not again here, and
         # neither are the rows that point at it.
-        misdated = set(parents.loc[~parents["year"].map(is_financial_year), parent_column])
-        rows = rows[rows["year"].map(is_financial_year) & ~rows[column].isin(misdated)]
+        misdated = {ident for year, ident in zip(parents["year"], parents[parent_column])
+                    if not is_financial_year(year)}
+        rows = rows.loc[np.array([is_financial_year(year) and ident not in misdated
+                                  for year, ident in zip(rows["year"], rows[column])],
+                                 dtype=bool)]
         known = set(zip(parents["year"], parents[parent_column]))
         for year, ident, row in zip(rows["year"], rows[column], rows[ROW]):
             if (year, ident) not in known:
@@ -334,6 +369,45 @@ def _values(dataset: Dataset, whole: set[Table]) -> list[Problem]:
                 f"a figure comparable with the target {text!r}, such as "
                 f"{_example(target.unit)}, or a not-yet word (Annual update, TBC, N/A)",
                 what=f"cannot be read against the target of measure {row['measure_id']}"))
+    return problems
+
+
+def _low_targets(dataset: Dataset, whole: set[Table]) -> list[Problem]:
+    """Low targets that are not a figure on the worse side of their measure's target."""
+    from perfkit.targets import Kind, Unit, parse_target, parse_value
+
+    plan = dataset.measures
+    if Table.MEASURES not in whole or "low_target" not in plan:
+        return []
+    problems = []
+    for row in plan[plan["low_target"].fillna("") != ""].to_dict("records"):
+        text, low_text, ident = row["target"], row["low_target"], row["measure_id"]
+        target = parse_target(text)
+        if target.kind is not Kind.NUMERIC:
+            problems.append(Problem(
+                dataset.where(Table.MEASURES), int(row[ROW]), "low_target", low_text,
+                f"blank: a low target needs a target that is a figure, and {text!r} is not",
+                what=f"cannot be used with the target of measure {ident}"))
+            continue
+        low = parse_value(low_text, target.duration_unit)
+        fits = low.number is not None and (
+            Unit.NUMBER in (low.unit, target.unit) or low.unit is target.unit)
+        unit = target.unit if target.unit is not Unit.NUMBER else low.unit
+        asked = str(row.get("polarity") or "").strip().lower()
+        polarity = Polarity(asked) if asked in Polarity._value2member_map_ else None
+        higher = (polarity or target.polarity or (
+            Polarity.LOWER if unit is Unit.DURATION else Polarity.HIGHER)) is Polarity.HIGHER
+        side = "below" if higher else "above"
+        allowed = (f"blank, or a figure comparable with the target {text!r} and at or {side} "
+                   f"it, such as {_example(target.unit)}")
+        if not fits:
+            what = f"cannot be read against the target of measure {ident}"
+        elif (low.number > target.number) if higher else (low.number < target.number):
+            what = f"is {'above' if higher else 'below'} the target of measure {ident}"
+        else:
+            continue
+        problems.append(Problem(dataset.where(Table.MEASURES), int(row[ROW]), "low_target",
+                                low_text, allowed, what=what))
     return problems
 
 

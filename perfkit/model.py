@@ -144,10 +144,13 @@ class Table(StrEnum):
     RISKS = "risks"
 
 
-#: The five tables every dataset has, and the ones it may add.
+#: The five tables of the data contract, and the ones a dataset may leave out.
 CONTRACT = (Table.PRIORITIES, Table.MILESTONES, Table.MEASURES, Table.MILESTONE_UPDATES,
             Table.MEASURE_UPDATES)
-OPTIONAL_TABLES = (Table.RISKS,)
+#: A plan of measures only has no milestone tables, and the reverse: each part's plan table
+#: and its updates are there together or not at all, and at least one part is there.
+PARTS = ((Table.MILESTONES, Table.MILESTONE_UPDATES), (Table.MEASURES, Table.MEASURE_UPDATES))
+OPTIONAL_TABLES = (*(name for part in PARTS for name in part), Table.RISKS)
 
 
 class Level(StrEnum):
@@ -196,7 +199,7 @@ OPTIONAL: dict[Table, tuple[str, ...]] = {
     Table.PRIORITIES: ("order",),
     Table.MILESTONES: ("objective", "lead"),
     Table.MEASURES: (
-        "polarity", "profile", "tolerance", "unit",
+        "polarity", "profile", "tolerance", "low_target", "unit",
         "q1_target", "q2_target", "q3_target", "q4_target",
     ),
     Table.MILESTONE_UPDATES: ("progress",),

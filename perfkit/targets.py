@@ -256,6 +256,59 @@ def parse_value(text: object, duration_unit: str | None = None) -> Reading:
     return Reading(raw, number=number, unit=unit)
 
 
+@dataclass(frozen=True)
+class Tolerance:
+    """How far short of the bar is still amber: a share of the bar, or a number of points."""
+
+    amount: float = 0.10
+    absolute: bool = False
+
+    def slack(self, bar: float) -> float:
+        return self.amount if self.absolute else bar * self.amount
+
+    def __str__(self) -> str:
+        return f"{_trim(self.amount)}-point" if self.absolute else f"{_trim(self.amount * 100)}%"
+
+
+# "5 points", "5 pts", "5pp", "2.5 percentage points": an absolute band. Bounded, so linear.
+_POINTS = re.compile(r"(\d{1,12}(?:\.\d{1,12})?) ?(?:points?|pts?|pp|percentage points?)")
+
+
+def parse_tolerance(tolerance: object) -> Tolerance | None:
+    """Read a tolerance: a share of the bar from 0 to 1, or points; None if it is neither.
+
+    Blank (or None, NaN) is the default 10%. A number given in code is held to [0, 1].
+
+    >>> parse_tolerance("0.05"), parse_tolerance("5 pts"), parse_tolerance("ten")
+    (Tolerance(amount=0.05, absolute=False), Tolerance(amount=5.0, absolute=True), None)
+    """
+    if isinstance(tolerance, Tolerance):
+        return tolerance
+    if isinstance(tolerance, (int, float, np.number)) and not isinstance(tolerance, bool):
+        share = float(tolerance)
+        return Tolerance() if math.isnan(share) else Tolerance(min(max(share, 0.0), 1.0))
+    norm = _normalise(tolerance)
+    if not norm:
+        return Tolerance()
+    if len(norm) > 40:
+        return None
+    if points := _POINTS.fullmatch(norm):
+        return Tolerance(float(points[1]), absolute=True)
+    try:
+        share = float(norm)
+    except ValueError:
+        return None
+    return Tolerance(share) if 0.0 <= share <= 1.0 else None
+
+
+def _tolerance(tolerance: object) -> Tolerance:
+    read = parse_tolerance(tolerance)
+    if read is None:
+        raise ValueError(f"tolerance {tolerance!r} is neither a share from 0 to 1 (such as "
+                         "0.10) nor points (such as 5 points)")
+    return read
+
+
 # --- showing numbers back to a reader ----------------------------------------------------
 
 def show(number: float, unit: Unit) -> str:
@@ -298,10 +351,15 @@ def check_target(
     quarter: int = 4,
     polarity: Polarity | str | None = None,
     profile: Profile | str = "snapshot",
-    tolerance: float = 0.10,
+    tolerance: float | str = 0.10,
     previous: object = None,
+    low_target: object = None,
 ) -> Check:
     """Check a value against a target as both are written in the report.
+
+    ``tolerance`` is a share of the bar (0.10) or points ("5 points"). With a ``low_target``
+    (City of Lincoln's low and high targets), the amber band runs from it to the target
+    instead, and ``tolerance`` is not used.
 
     >>> check_target("Over 19,700", "31,000").status
     <Status.MET: 'met'>
@@ -310,13 +368,16 @@ def check_target(
     (<Status.MET: 'met'>, 48.2)
     >>> check_target("1 minute", "3.26").status
     <Status.MISSED: 'missed'>
+    >>> check_target("75%", "72%", low_target="70%").reason
+    '72% falls short of the target of 75% but is within target boundaries (between the low target of 70% and the target).'
     """
     parsed = parse_target(target)
     reading = parse_value(value, parsed.duration_unit)
     before = parse_value(previous, parsed.duration_unit) if previous is not None else None
+    low = parse_value(low_target, parsed.duration_unit) if low_target is not None else None
     return judge(parsed, reading, quarter=quarter, polarity=_enum(Polarity, polarity),
                  profile=_enum(Profile, profile) or Profile.SNAPSHOT,
-                 tolerance=tolerance, previous=before)
+                 tolerance=tolerance, previous=before, low=low)
 
 
 def _enum(kind, value):
@@ -337,8 +398,9 @@ def judge(
     quarter: int = 4,
     polarity: Polarity | None = None,
     profile: Profile = Profile.SNAPSHOT,
-    tolerance: float = 0.10,
+    tolerance: float | str | Tolerance = 0.10,
     previous: Reading | None = None,
+    low: Reading | None = None,
 ) -> Check:
     """Judge an already-read value against an already-read target (see :func:`check_target`)."""
     shown = value.text.strip()
@@ -367,19 +429,29 @@ def judge(
                         f"The value {shown!r} is in different units from the target "
                         f"{target.text.strip()!r}.")
     unit = target.unit if target.unit is not Unit.NUMBER else value.unit
+    if low is not None and not low.blank and (low.number is None or (
+            Unit.NUMBER not in (low.unit, unit) and low.unit is not unit)):
+        return _verdict(Status.UNPARSED, None,
+                        f"The low target {low.text.strip()!r} cannot be read as a figure to "
+                        f"compare with {target.text.strip()!r}.")
     direction = polarity or target.polarity or (
         Polarity.LOWER if unit is Unit.DURATION else Polarity.HIGHER)
     bar = target.number
     assert bar is not None
     if profile is Profile.CUMULATIVE:
         bar = bar * quarter / 4
-    tolerance = min(max(float(tolerance), 0.0), 1.0) if tolerance == tolerance else 0.10
+    band = _tolerance(tolerance)
     got = value.number
     higher = direction is Polarity.HIGHER
     passed = (got > bar if target.strict else got >= bar) if higher else (
         got < bar if target.strict else got <= bar)
-    slack = bar * tolerance
-    within = got >= bar - slack if higher else got <= bar + slack
+    if low is not None and not low.blank:
+        assert low.number is not None
+        edge = low.number * quarter / 4 if profile is Profile.CUMULATIVE else low.number
+    else:
+        slack = band.slack(bar)
+        edge = bar - slack if higher else bar + slack
+    within = got >= edge if higher else got <= edge
     bar_text = show(bar, unit)
     if profile is Profile.CUMULATIVE:
         bar_text += f" due by quarter {quarter} ({show(target.number, unit)} for the year)"
@@ -387,14 +459,24 @@ def judge(
     side = ("above" if got > bar else "at") if higher else ("below" if got < bar else "at")
     if passed:
         return _verdict(Status.MET, bar, f"{got_text} is {side} the target of {bar_text}.")
+    beyond = "below" if higher else "above"
+    if low is not None and not low.blank:
+        low_text = show(edge, unit)
+        if within:
+            return _verdict(Status.NEAR, bar,
+                            f"{got_text} falls short of the target of {bar_text} but is within "
+                            f"target boundaries (between the low target of {low_text} and the "
+                            "target).")
+        return _verdict(Status.MISSED, bar,
+                        f"{got_text} is {beyond} the low target of {low_text}, outside target "
+                        f"boundaries (target: {bar_text}).")
     if within:
         return _verdict(Status.NEAR, bar,
                         f"{got_text} falls short of the target of {bar_text} but is within the "
-                        f"{_trim(tolerance * 100)}% tolerance.")
-    beyond = "below" if higher else "above"
+                        f"{band} tolerance.")
     return _verdict(Status.MISSED, bar,
                     f"{got_text} is {beyond} the target of {bar_text}, outside the "
-                    f"{_trim(tolerance * 100)}% tolerance.")
+                    f"{band} tolerance.")
 
 
 def _judge_label(target: Target, value: Reading) -> Check:
@@ -531,6 +613,7 @@ def grade(
     profile: object = "snapshot",
     tolerance: object = 0.10,
     previous: object = None,
+    low_target: object = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Status codes (positions in ``Status``) and bars of many checks, without reasons.
 
@@ -582,6 +665,11 @@ def grade(
         decide((v_unit != number_unit) & (t_unit != number_unit) & (v_unit != t_unit), UNPARSED)
 
         unit = np.where(t_unit != number_unit, t_unit, v_unit)
+        low = _low_readings(low_target, n, targets["duration"])
+        numeric = kind == _KINDS.index(Kind.NUMERIC)
+        decide(numeric & low["given"] & (np.isnan(low["number"]) | (
+            (low["unit"] != number_unit) & (unit != number_unit) & (low["unit"] != unit))),
+            UNPARSED)
         default = np.where(unit == _UNITS.index(Unit.DURATION), _LOWER_CODE, _HIGHER_CODE)
         direction = np.where(asked_code != _NO_POLARITY, asked_code,
                              np.where(targets["polarity"] != _NO_POLARITY, targets["polarity"],
@@ -589,18 +677,39 @@ def grade(
         cumulative = _enum_codes(profile, Profile, n, _CUMULATIVE).astype(bool)
         quarters = np.broadcast_to(np.asarray(quarter), (n,))
         level = np.where(cumulative, targets["number"] * quarters / 4, targets["number"])
-        share = np.broadcast_to(np.asarray(tolerance, dtype=float), (n,))
-        share = np.clip(np.where(np.isnan(share), 0.10, share), 0.0, 1.0)
+        amount, absolute = _tolerances(tolerance, n)
         higher = direction == _HIGHER_CODE
         strict = targets["strict"]
         passed = np.where(higher, np.where(strict, number > level, number >= level),
                           np.where(strict, number < level, number <= level))
-        slack = level * share
-        within = np.where(higher, number >= level - slack, number <= level + slack)
-        rows = decide(kind == _KINDS.index(Kind.NUMERIC),
+        slack = np.where(absolute, amount, level * amount)
+        edge = np.where(higher, level - slack, level + slack)
+        low_level = np.where(cumulative, low["number"] * quarters / 4, low["number"])
+        edge = np.where(low["given"], low_level, edge)
+        within = np.where(higher, number >= edge, number <= edge)
+        rows = decide(numeric,
                       np.where(passed, MET, np.where(within, NEAR, MISSED)).astype(np.int8))
         bar[rows] = level[rows]
     return status, _rounded(bar)
+
+
+def _low_readings(low_target: object, n: int, duration: np.ndarray) -> dict[str, np.ndarray]:
+    """Each row's low target read as a figure in its target's unit; ``given`` if not blank."""
+    if low_target is None:
+        return {"given": np.zeros(n, dtype=bool), "number": np.full(n, np.nan),
+                "unit": np.zeros(n, dtype=np.int8)}
+    codes, texts = _distinct(low_target, n)
+    read = _readings(texts, codes, duration)
+    return {"given": ~read["blank"], "number": read["number"], "unit": read["unit"]}
+
+
+def _tolerances(tolerance: object, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's tolerance as an amount and whether it is in points (else a share)."""
+    codes, entries = _distinct(tolerance, n)
+    read = [_tolerance(entry) for entry in entries]
+    amount = np.array([t.amount for t in read])
+    absolute = np.array([t.absolute for t in read], dtype=bool)
+    return amount[codes], absolute[codes]
 
 
 def _previous_numbers(previous: object, n: int, duration: np.ndarray,
@@ -630,6 +739,7 @@ def check_many(
     profile: object = "snapshot",
     tolerance: object = 0.10,
     previous: object = None,
+    low_target: object = None,
     reasons: bool = False,
 ) -> pd.DataFrame:
     """Check many values at once: ``status``, ``rag`` and ``bar`` as :func:`check_target` gives.
@@ -646,32 +756,34 @@ def check_many(
     '3 min 16 s is above the target of 1 min, outside the 10% tolerance.'
     """
     codes, bars = grade(target, value, quarter=quarter, polarity=polarity, profile=profile,
-                        tolerance=tolerance, previous=previous)
+                        tolerance=tolerance, previous=previous, low_target=low_target)
     index = target.index if isinstance(target, pd.Series) else None
     checks = pd.DataFrame({"status": _STATUS_OF[codes], "rag": _RAG_OF[codes], "bar": bars},
                           index=index)
     if reasons:
         checks["reason"] = _reasons(target, value, quarter, polarity, profile, tolerance,
-                                    previous, len(codes))
+                                    previous, low_target, len(codes))
     return checks
 
 
-def _reasons(target, value, quarter, polarity, profile, tolerance, previous,
+def _reasons(target, value, quarter, polarity, profile, tolerance, previous, low_target,
              n: int) -> list[str]:
     """judge()'s reason for each row, written once for each distinct combination."""
     columns = {"target": target, "value": value, "quarter": quarter, "polarity": polarity,
-               "profile": profile, "tolerance": tolerance, "previous": previous}
+               "profile": profile, "tolerance": tolerance, "previous": previous,
+               "low_target": low_target}
     rows = pd.DataFrame({name: (np.asarray(c, dtype=object) if np.ndim(c) else [c] * n)
                          for name, c in columns.items()}, dtype=object)
-    words = ["target", "value", "polarity", "profile", "previous"]
+    words = ["target", "value", "polarity", "profile", "previous", "low_target"]
     # A missing entry is None, as grade() reads it (NaN would never equal itself as a key).
     rows[words] = rows[words].where(rows[words].notna(), None)
     said: dict[tuple, str] = {}
     keys = list(rows.itertuples(index=False, name=None))
     for key in dict.fromkeys(keys):
-        t, v, q, pol, prof, tol, prev = key
+        t, v, q, pol, prof, tol, prev, low = key
         said[key] = check_target(t, v, quarter=int(q), polarity=pol or None,
                                  profile=prof or Profile.SNAPSHOT,
                                  tolerance=float("nan") if tol is None else tol,
-                                 previous=prev if prev not in (None, "") else None).reason
+                                 previous=prev if prev not in (None, "") else None,
+                                 low_target=low).reason
     return [said[key] for key in keys]

@@ -34,6 +34,19 @@ def rename_column(name: str, old: str, new: str):
     return edit(name, old, new)
 
 
+def set_cells(name: str, column: str, cells: dict[str, str]):
+    """Fill ``column`` (added if the table lacks it) for the rows with these IDs."""
+    def apply(folder: Path) -> None:
+        path = folder / f"{name}.csv"
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        if column not in frame:
+            frame[column] = ""
+        for ident, value in cells.items():
+            frame.loc[frame.iloc[:, 1] == ident, column] = value
+        frame.to_csv(path, index=False)
+    return apply
+
+
 RAG = "green, amber, red or complete (any case), or G, A, R, C"
 # name, how to break the sample, the exact first line(s) expected after the count line
 CASES = [
@@ -89,10 +102,33 @@ CASES = [
       "(allowed: a financial year written like 2023/24)"]),
     ("tolerance not a number", edit("measures", "cumulative,,", "cumulative,ten percent,"),
      ["measures.csv, row 30, column 'tolerance': 'ten percent' is not allowed "
-      "(allowed: blank or a number from 0 to 1, such as 0.10)"]),
+      "(allowed: blank, a share of the target from 0 to 1 such as 0.10, or points such as 5 points (also 5 pts, 5pp))"]),
     ("tolerance above one", edit("measures", ",,0.11,,", ",,11,,"),
      ["measures.csv, row 37, column 'tolerance': '11' is not allowed "
-      "(allowed: blank or a number from 0 to 1, such as 0.10)"]),
+      "(allowed: blank, a share of the target from 0 to 1 such as 0.10, or points such as 5 points (also 5 pts, 5pp))"]),
+    ("tolerance in percent", edit("measures", ",,0.11,,", ",,5%,,"),
+     ["measures.csv, row 37, column 'tolerance': '5%' is not allowed "
+      "(allowed: blank, a share of the target from 0 to 1 such as 0.10, or points such as "
+      "5 points (also 5 pts, 5pp))"]),
+    ("low target above the target", set_cells("measures", "low_target", {"TB-M03": "65%"}),
+     ["measures.csv, row 4, column 'low_target': '65%' is above the target of measure TB-M03 "
+      "(allowed: blank, or a figure comparable with the target '60%' and at or below it, such "
+      "as 58%)"]),
+    ("low target below a lower-is-better target",
+     set_cells("measures", "low_target", {"TB-M05": "5%"}),
+     ["measures.csv, row 6, column 'low_target': '5%' is below the target of measure TB-M05 "
+      "(allowed: blank, or a figure comparable with the target 'Under 10%' and at or above it, "
+      "such as 58%)"]),
+    ("low target in other units", set_cells("measures", "low_target", {"VFM-M07": "50%"}),
+     ["measures.csv, row 38, column 'low_target': '50%' cannot be read against the target of "
+      "measure VFM-M07 (allowed: blank, or a figure comparable with the target '1 minute' and "
+      "at or above it, such as 3 mins 26 secs or 00:03:26)"]),
+    ("low target with a target in words", set_cells("measures", "low_target", {"TB-M02": "5"}),
+     ["measures.csv, row 3, column 'low_target': '5' cannot be used with the target of measure "
+      "TB-M02 (allowed: blank: a low target needs a target that is a figure, and 'Increase' "
+      "is not)"]),
+    ("a column twice", edit("priorities", "year,priority_id,name", "year,priority_id,name,Name"),
+     ["priorities.csv, column 'name': column appears more than once (allowed: each column once)"]),
     ("unknown frequency", edit("measures", "60%,quarterly,", "60%,monthly,"),
      ["measures.csv, row 4, column 'frequency': 'monthly' is not allowed "
       "(allowed: quarterly, annual)"]),

@@ -34,7 +34,7 @@ def test_every_problem_is_reported_in_one_pass(sample_copy):
     _edit(sample_copy / "measure_updates.csv", "2022/23,2,TB-M03,", "2022/23,2,TB-M99,")
     assert _messages(sample_copy) == [
         "measures.csv, row 2, column 'tolerance': 'ten' is not allowed "
-        "(allowed: blank or a number from 0 to 1, such as 0.10)",
+        "(allowed: blank, a share of the target from 0 to 1 such as 0.10, or points such as 5 points (also 5 pts, 5pp))",
         "milestone_updates.csv, row 3, column 'rag': 'Purple' is not allowed "
         "(allowed: green, amber, red or complete (any case), or G, A, R, C)",
         "milestone_updates.csv, row 4, column 'quarter': '7' is not allowed "
@@ -129,3 +129,125 @@ def test_mutilated_sample_raises_only_perfkit_errors(changes):
         # What loads cleanly must also assess, roll up and narrate without failing.
         for year in set(dataset.priorities["year"]):
             summarise(dataset, year, 2)
+
+
+# --- a plan of measures only, or of milestones only --------------------------------------
+import json
+
+from conftest import write_params
+from perfkit.cli import main
+
+PARTS = {"milestones": ("milestones", "milestone_updates"),
+         "measures": ("measures", "measure_updates")}
+
+
+def _workbook(folder: Path, target: Path, empty: tuple[str, ...] = ()) -> Path:
+    """The folder's tables as sheets; ``empty`` sheets are left with nothing in them."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for csv in sorted(folder.glob("*.csv")):
+        sheet = book.create_sheet(csv.stem)
+        if csv.stem in empty:
+            continue
+        frame = pd.read_csv(csv, dtype=str, keep_default_na=False)
+        sheet.append(list(frame.columns))
+        for record in frame.itertuples(index=False):
+            sheet.append(list(record))
+    book.save(target)
+    return target
+
+
+def _leave_out(folder: Path, tmp_path: Path, part: str, how: str) -> Path:
+    for name in PARTS[part]:
+        path = folder / f"{name}.csv"
+        if how in ("absent", "workbook without the sheets"):
+            path.unlink()
+        elif how in ("header only", "workbook with header only"):
+            path.write_text(path.read_text(encoding="utf-8").splitlines()[0] + "\n")
+    if how.startswith("workbook"):
+        return _workbook(folder, tmp_path / "plan.xlsx",
+                         PARTS[part] if how == "workbook with empty sheets" else ())
+    return folder
+
+
+HOWS = ["absent", "header only", "workbook without the sheets", "workbook with header only",
+        "workbook with empty sheets"]
+
+
+@pytest.mark.parametrize("how", HOWS)
+@pytest.mark.parametrize(("part", "counts"), [("milestones", "0 milestones, 46 measures"),
+                                              ("measures", "36 milestones, 0 measures")])
+def test_a_plan_may_leave_out_milestones_or_measures(part, counts, how, sample_copy, tmp_path,
+                                                     capsys):
+    data = _leave_out(sample_copy, tmp_path, part, how)
+    assert main(["check", str(data)]) == 0
+    out, err = capsys.readouterr()
+    assert err == "" and f"{counts}; no problems found" in out
+    params = write_params(tmp_path / "p.yaml", data, 2)
+    assert main(["summary", str(params)]) == 0
+    out = capsys.readouterr().out
+    if part == "milestones":
+        assert "quarterly measures met 16 of 20 (80%)" in out
+    else:
+        assert "milestones 31 of 36 progressing well (86%)" in out
+
+
+@pytest.mark.parametrize(("part", "kept"), [("milestones", "measures"), ("measures", "milestones")])
+def test_a_plan_of_one_part_renders(part, kept, sample_copy, tmp_path, capsys):
+    data = _leave_out(sample_copy, tmp_path, part, "absent")
+    params = write_params(tmp_path / "p.yaml", data, 2)
+    assert main(["report", str(params), "--out", str(tmp_path / "out")]) == 0
+    folder = tmp_path / "out" / "2022-23-Q2"
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary[part]["total"] == 0
+    assert summary[kept]["total"] == {"measures": 46, "milestones": 36}[kept]
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    assert {"measures": "Revenues, benefits and rents calls average time to answer",
+            "milestones": "Complete and operate the Northern Gateway Enterprise Centre"}[kept] in page
+
+
+@pytest.mark.parametrize(("remove", "missing"), [
+    (["milestones"], ["milestones.csv"]),
+    (["measure_updates"], ["measure_updates.csv"]),
+    (["milestones", "milestone_updates", "measures", "measure_updates"],
+     ["milestones.csv", "milestone_updates.csv", "measures.csv", "measure_updates.csv"]),
+])
+def test_a_part_is_whole_or_absent(remove, missing, sample_copy):
+    for name in remove:
+        (sample_copy / f"{name}.csv").unlink()
+    assert _messages(sample_copy) == [
+        f"{name}: file not found (allowed: a file {name} in {sample_copy})" for name in missing]
+
+
+def test_a_workbook_part_is_whole_or_absent(tmp_path, sample_copy):
+    (sample_copy / "measures.csv").unlink()
+    book = _workbook(sample_copy, tmp_path / "plan.xlsx")
+    assert _messages(book) == [
+        "plan.xlsx: sheet 'measures' not found (allowed: sheets named priorities, milestones, "
+        "measures, milestone_updates, measure_updates)"]
+
+
+# --- low and high targets, and tolerance in points ----------------------------------------
+
+def test_low_targets_and_points_are_read_from_the_plan(sample_copy):
+    from perfkit import assess_quarter
+
+    frame = pd.read_csv(sample_copy / "measures.csv", dtype=str, keep_default_na=False)
+    frame["low_target"] = ""
+    # TB-M04's target is 70%; VFM-M06 reports 87.7% against 97.7%, amber within 11%.
+    frame.loc[frame["measure_id"] == "TB-M04", "low_target"] = "65%"
+    frame.loc[frame["measure_id"] == "VFM-M06", "tolerance"] = "5 points"
+    frame.to_csv(sample_copy / "measures.csv", index=False)
+    _edit(sample_copy / "measure_updates.csv", "2022/23,2,TB-M04,77%", "2022/23,2,TB-M04,66%")
+    measures = assess_quarter(load_dataset(sample_copy), "2022/23", 2).measures.set_index(
+        "measure_id")
+    low = measures.loc["TB-M04"]
+    assert (low["status"], low["low_target"]) == ("near", "65%")
+    assert low["reason"] == ("66% falls short of the target of 70% but is within target "
+                             "boundaries (between the low target of 65% and the target).")
+    points = measures.loc["VFM-M06"]
+    assert (points["status"], points["tolerance"]) == ("missed", "5 points")
+    assert points["reason"] == ("87.7% is below the target of 97.7%, outside the 5-point "
+                                "tolerance.")

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from perfkit import Rag, Status, check_target
-from perfkit.targets import Kind, parse_target
+from perfkit.targets import Kind, parse_target, parse_tolerance
 
 MET, NEAR, MISSED = Status.MET, Status.NEAR, Status.MISSED
 NOT_DUE, NO_TARGET, UNPARSED = Status.NOT_DUE, Status.NO_TARGET, Status.UNPARSED
@@ -85,6 +85,30 @@ CASES = [
     ("10%", "8%", {"polarity": "lower"}, MET, 10.0),
     ("10%", "8%", {}, MISSED, 10.0),
     ("10%", "9.5%", {}, NEAR, 10.0),
+    # A low and a high target (City of Lincoln): between the two is amber, below the low red.
+    ("75%", "80%", {"low_target": "70%"}, MET, 75.0),
+    ("75%", "75%", {"low_target": "70%"}, MET, 75.0),
+    ("75%", "72%", {"low_target": "70%"}, NEAR, 75.0),
+    ("75%", "70%", {"low_target": "70%"}, NEAR, 75.0),
+    ("75%", "69.9%", {"low_target": "70%"}, MISSED, 75.0),
+    ("75%", "74.9%", {"low_target": "75%"}, MISSED, 75.0),  # no band between them
+    ("75%", "60%", {"low_target": "", "tolerance": 0.25}, NEAR, 75.0),  # blank: tolerance
+    ("5 days", "6 days", {"low_target": "8 days"}, NEAR, 432000.0),  # lower is better
+    ("5 days", "9 days", {"low_target": "8 days"}, MISSED, 432000.0),
+    ("1 minute", "1.5", {"low_target": "2"}, NEAR, 60.0),  # a bare low target in minutes
+    ("96.4% for year", "40%", {"quarter": 2, "profile": "cumulative", "low_target": "80%"},
+     NEAR, 48.2),  # the low bar is pro rata too: 40%
+    ("75%", "72%", {"low_target": "£5"}, UNPARSED, None),
+    ("75%", "72%", {"low_target": "soon"}, UNPARSED, None),
+    ("Yes", "Yes", {"low_target": "70%"}, MET, None),  # only a figure has a low target
+    # An absolute tolerance, in points, as well as a share of the bar.
+    ("60%", "56%", {"tolerance": "5 points"}, NEAR, 60.0),
+    ("60%", "54%", {"tolerance": "5 points"}, MISSED, 60.0),
+    ("60%", "54%", {"tolerance": 0.10}, NEAR, 60.0),
+    ("Under 10%", "14%", {"tolerance": "5pp"}, NEAR, 10.0),
+    ("Under 10%", "16%", {"tolerance": "5pp"}, MISSED, 10.0),
+    ("240", "236", {"tolerance": "5 pts"}, NEAR, 240.0),
+    ("240", "236", {"tolerance": "0.01"}, MISSED, 240.0),
 ]
 
 
@@ -121,11 +145,42 @@ def test_unparsed_target_is_named_in_the_reason():
     assert "'Top quartile'" in check_target("Top quartile", "3").reason
 
 
+@pytest.mark.parametrize(("kwargs", "words"), [
+    ({"low_target": "70%"}, "72% falls short of the target of 75% but is within target "
+                            "boundaries (between the low target of 70% and the target)."),
+    ({"low_target": "73%"}, "72% is below the low target of 73%, outside target boundaries "
+                            "(target: 75%)."),
+    ({"tolerance": "5 points"}, "72% falls short of the target of 75% but is within the "
+                                "5-point tolerance."),
+    ({"tolerance": "2 pts"}, "72% is below the target of 75%, outside the 2-point tolerance."),
+])
+def test_amber_band_is_named_in_the_reason(kwargs, words):
+    assert check_target("75%", "72%", **kwargs).reason == words
+
+
+@pytest.mark.parametrize(("text", "read"), [
+    ("", (0.10, False)), (None, (0.10, False)), ("0.05", (0.05, False)), ("1", (1.0, False)),
+    ("5 points", (5.0, True)), ("5 pts", (5.0, True)), ("5pp", (5.0, True)),
+    ("2.5 Percentage Points", (2.5, True)), (" 1 point ", (1.0, True)),
+    ("ten", None), ("11", None), ("-0.1", None), ("5%", None), ("5 points" * 10, None),
+])
+def test_parse_tolerance(text, read):
+    got = parse_tolerance(text)
+    assert (got if got is None else (got.amount, got.absolute)) == read
+
+
+def test_unreadable_tolerance_is_a_value_error():
+    with pytest.raises(ValueError, match="5 points"):
+        check_target("60%", "50%", tolerance="ten")
+
+
 @settings(max_examples=400, deadline=None)
 @given(target=st.text(), value=st.text(), quarter=st.integers(1, 4),
-       tolerance=st.floats(0, 1), previous=st.none() | st.text())
-def test_check_target_never_raises(target, value, quarter, tolerance, previous):
-    check = check_target(target, value, quarter=quarter, tolerance=tolerance, previous=previous)
+       tolerance=st.floats(0, 1), previous=st.none() | st.text(),
+       low_target=st.none() | st.text())
+def test_check_target_never_raises(target, value, quarter, tolerance, previous, low_target):
+    check = check_target(target, value, quarter=quarter, tolerance=tolerance, previous=previous,
+                         low_target=low_target)
     assert check.status in set(Status)
 
 

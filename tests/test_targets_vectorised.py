@@ -53,7 +53,11 @@ row = st.tuples(
     st.integers(1, 4),
     st.sampled_from([None, "", "higher", "lower", "Higher", " LOWER "]),
     st.sampled_from([None, "", "snapshot", "cumulative", "Cumulative"]),
-    st.one_of(st.floats(0, 1), st.sampled_from([0.0, 0.05, 0.1, 0.11, 1.0, math.nan])),
+    st.one_of(st.floats(0, 1), st.sampled_from([0.0, 0.05, 0.1, 0.11, 1.0, math.nan]),
+              st.sampled_from(["", "0.2", "5 points", "5 pts", "5pp", "0.5 points",
+                               "12 Percentage Points"])),
+    st.one_of(st.none(), st.just(""), written),
+    # A low target: none, blank, a figure like the value's, or one in other units or words.
     st.one_of(st.none(), st.just(""), written),
 )
 
@@ -63,17 +67,19 @@ def _same(bar: float, expected: float | None) -> bool:
 
 
 def _assert_agrees(rows: list[tuple]) -> None:
+    rows = [row if len(row) == 8 else (*row, None) for row in rows]
     frame = pd.DataFrame(rows, columns=["target", "value", "quarter", "polarity", "profile",
-                                        "tolerance", "previous"])
+                                        "tolerance", "previous", "low_target"])
     many = check_many(frame["target"], frame["value"], quarter=frame["quarter"],
                       polarity=frame["polarity"], profile=frame["profile"],
-                      tolerance=frame["tolerance"], previous=frame["previous"])
-    for (t, v, q, pol, prof, tol, prev), status, rag, bar in zip(
+                      tolerance=frame["tolerance"], previous=frame["previous"],
+                      low_target=frame["low_target"])
+    for (t, v, q, pol, prof, tol, prev, low), status, rag, bar in zip(
             rows, many["status"], many["rag"], many["bar"]):
         one = check_target(t, v, quarter=q, polarity=pol, profile=prof or "snapshot",
-                           tolerance=tol, previous=prev)
+                           tolerance=tol, previous=prev, low_target=low)
         where = f"check_target({t!r}, {v!r}, quarter={q}, polarity={pol!r}, " \
-                f"profile={prof!r}, tolerance={tol!r}, previous={prev!r})"
+                f"profile={prof!r}, tolerance={tol!r}, previous={prev!r}, low_target={low!r})"
         assert status is one.status, where
         assert (rag if isinstance(rag, Rag) else None) is one.rag, where  # NaN in a frame
         assert _same(bar, one.bar), (where, bar, one.bar)
@@ -82,6 +88,19 @@ def _assert_agrees(rows: list[tuple]) -> None:
 @settings(max_examples=300, deadline=None)
 @given(rows=st.lists(row, min_size=1, max_size=40))
 def test_many_agrees_with_check_target(rows):
+    _assert_agrees(rows)
+
+
+percent = st.floats(0, 100, allow_nan=False).map(lambda x: f"{x:.1f}%")
+# Target, value and low target near one another, so every band is reached.
+banded = st.tuples(percent, percent, st.integers(1, 4), st.sampled_from([None, "higher", "lower"]),
+                   st.sampled_from(["snapshot", "cumulative"]),
+                   st.sampled_from([0.1, "5 points", "0.5pp"]), st.none(), percent)
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(banded, min_size=1, max_size=40))
+def test_many_agrees_with_check_target_on_low_targets(rows):
     _assert_agrees(rows)
 
 
