@@ -361,7 +361,7 @@ def _values(dataset: Dataset, whole: set[Table]) -> list[Problem]:
         if target.kind is not Kind.NUMERIC:
             continue
         value = parse_value(row["value"], target.duration_unit)
-        fits = value.not_yet or (value.number is not None and (
+        fits = value.not_yet or value.no_data or (value.number is not None and (
             Unit.NUMBER in (value.unit, target.unit) or value.unit is target.unit))
         if not fits:
             problems.append(Problem(

@@ -53,6 +53,8 @@ class Status(StrEnum):
     NOT_DUE = "not_due"
     NO_TARGET = "no_target"
     UNPARSED = "unparsed"
+    #: The value says explicitly that there is no figure: "Data not available", "No data".
+    NO_DATA = "no_data"
     #: Only in a quarter's assessment: a quarterly measure with no figure is a data problem.
     MISSING = "missing"
 
@@ -73,6 +75,7 @@ _STATUS_LABELS = {
     Status.NOT_DUE: "Not due",
     Status.NO_TARGET: "No target",
     Status.UNPARSED: "Not readable",
+    Status.NO_DATA: "No data",
     Status.MISSING: "No update",
 }
 

@@ -82,6 +82,7 @@ class MeasureCounts:
     not_due: int
     no_target: int
     unparsed: int
+    no_data: int
     missing: int
     pct_met: int | None
 
@@ -112,7 +113,7 @@ class Rollup:
                                ("total", "green", "amber", "red", "complete", "missing", "pct")},
                 "measures": {k: me[k] for k in
                              ("tracked", "met", "near", "missed", "not_due", "no_target",
-                              "unparsed", "missing", "quarterly", "total", "pct_met")},
+                              "unparsed", "no_data", "missing", "quarterly", "total", "pct_met")},
             }
 
         return {

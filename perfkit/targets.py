@@ -64,6 +64,8 @@ class Reading:
     not_yet: bool = False
     blank: bool = False
     unreadable: bool = False
+    no_data: bool = False  # "Data not available", "No data": explicitly no figure
+    duration_unit: str | None = None  # the largest unit a duration names, e.g. "minutes"
 
 
 @dataclass(frozen=True)
@@ -90,13 +92,19 @@ _STRICT = {"greater than", "more than", "over", "above", "exceed", "exceeding", 
 _FILLER = {"national", "average", "england", "regional", "target", "for", "the", "year",
            "annual", "annually", "per", "annum", "of", "a", "an", "by", "end", "maintain",
            "at", "to", "rate", "rating", "band", "sap", "year-end", "approx", "approximately",
-           "around", "cumulative", "total", "in", "each", "quarter", "and", "is", "be"}
+           "around", "cumulative", "total", "in", "each", "quarter", "and", "is", "be",
+           "quarterly", "expectation"}
 _NO_TARGET = {"baseline year", "baseline", "data only", "n/a", "na", "none", "no target",
               "tbc", "tbd", "to be confirmed", "monitor", "monitor only", "contextual",
-              "not applicable", "-", "–", "n.a."}
+              "not applicable", "-", "–", "n.a.", "volumetric", "volumetric measure",
+              "establish baseline", "establish a baseline", "baseline to be established",
+              "set baseline", "set a baseline"}
 _NOT_YET = {"annual update", "annual", "tbc", "tbd", "n/a", "na", "not yet available",
-            "awaiting data", "data not yet available", "not due", "not available",
+            "data not yet available", "not due", "not yet due", "not available",
             "to follow", "due q4", "-", "–"}
+# A value saying there is no figure at all, as opposed to one not due yet.
+_NO_DATA = {"data not available", "no data", "awaiting data", "no data available",
+            "data unavailable"}
 _INCREASE = {"increase", "increase on last year", "improve", "higher than last year",
              "increase on previous year", "increasing"}
 _DECREASE = {"decrease", "reduce", "reduction", "lower than last year", "decreasing",
@@ -118,6 +126,7 @@ _SECONDS = {"second": 1, "seconds": 1, "sec": 1, "secs": 1,
             "hour": 3600, "hours": 3600, "hr": 3600, "hrs": 3600,
             "day": 86400, "days": 86400, "week": 604800, "weeks": 604800}
 _UNIT_NAMES = {1: "seconds", 60: "minutes", 3600: "hours", 86400: "days", 604800: "weeks"}
+_FACTOR = {name: factor for factor, name in _UNIT_NAMES.items()}
 _NUMBER = r"(\d[\d,]*(?:\.\d+)?|\.\d+)"
 _DURATION_WORD = r"(seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?)\b"
 _MONEY = re.compile(rf"^£\s*{_NUMBER}\s*(k|m|bn|million|thousand|billion)?$")
@@ -125,6 +134,8 @@ _PERCENT = re.compile(rf"^{_NUMBER}\s*%(?:\s+[a-g])?$")
 _PLAIN = re.compile(rf"^{_NUMBER}(?:\s+[a-g])?$")
 _CLOCK = re.compile(r"^(?:(\d{1,2}):)?(\d{1,2}):(\d{2})$")
 _DURATION_PART = re.compile(rf"{_NUMBER}\s*{_DURATION_WORD}")
+# "12-minute target": a hyphen between a number and its unit is a space.
+_HYPHENATED = re.compile(r"(?<=\d)-(?=(?:second|sec|minute|min|hour|hr|day|week)s?\b)")
 _MULTIPLIER = {None: 1, "k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6,
                "bn": 1e9, "billion": 1e9}
 
@@ -192,7 +203,7 @@ def parse_target(text: object) -> Target:
     <Kind.UNPARSED: 'unparsed'>
     """
     raw = "" if text is None else str(text)
-    norm = _normalise(text)
+    norm = _HYPHENATED.sub(" ", _normalise(text))
     if not norm or norm in _NO_TARGET:
         return Target(raw, Kind.NONE)
     if norm in ("annual update",):
@@ -239,21 +250,23 @@ def parse_value(text: object, duration_unit: str | None = None) -> Reading:
     (72.0, 1200000.0, 195.6)
     """
     raw = "" if text is None else str(text)
-    norm = _normalise(text)
+    norm = _HYPHENATED.sub(" ", _normalise(text))
     if not norm:
         return Reading(raw, blank=True)
     if norm in _NOT_YET:
         return Reading(raw, not_yet=True)
+    if norm in _NO_DATA:
+        return Reading(raw, no_data=True)
     if norm in _LABELS:
         return Reading(raw, label=norm)
     quantity = _finite(_read_quantity(norm))
     if quantity is None:
         return Reading(raw, unreadable=True)
-    number, unit, _ = quantity
+    number, unit, own_unit = quantity
     if unit is Unit.NUMBER and duration_unit:
-        factor = next(f for f, name in _UNIT_NAMES.items() if name == duration_unit)
-        number, unit = round(number * factor, 6), Unit.DURATION
-    return Reading(raw, number=number, unit=unit)
+        number, unit = round(number * _FACTOR[duration_unit], 6), Unit.DURATION
+    return Reading(raw, number=number, unit=unit,
+                   duration_unit=own_unit if unit is Unit.DURATION else None)
 
 
 @dataclass(frozen=True)
@@ -416,6 +429,9 @@ def judge(
         what = target.text.strip() or "none"
         return _verdict(Status.NO_TARGET, None,
                         f"There is no target to meet this year (target: {what}).")
+    if value.no_data:
+        return _verdict(Status.NO_DATA, None,
+                        f"There is no figure for this quarter (the value says {shown!r}).")
     if target.kind is Kind.LABEL:
         return _judge_label(target, value)
     if value.unreadable or value.number is None:
@@ -438,6 +454,9 @@ def judge(
         Polarity.LOWER if unit is Unit.DURATION else Polarity.HIGHER)
     bar = target.number
     assert bar is not None
+    if target.unit is Unit.NUMBER and value.duration_unit:
+        # "10 minutes" against a bare "12": the target is read in the value's unit.
+        bar = bar * _FACTOR[value.duration_unit]
     if profile is Profile.CUMULATIVE:
         bar = bar * quarter / 4
     band = _tolerance(tolerance)
@@ -521,9 +540,9 @@ def _judge_change(target: Target, value: Reading, previous: Reading | None,
 
 #: A status code is the status's position in ``Status``; grade() gives all but MISSING.
 STATUS_CODES = tuple(Status)
-MET, NEAR, MISSED, NOT_DUE, NO_TARGET, UNPARSED = (
+MET, NEAR, MISSED, NOT_DUE, NO_TARGET, UNPARSED, NO_DATA = (
     STATUS_CODES.index(s) for s in (Status.MET, Status.NEAR, Status.MISSED, Status.NOT_DUE,
-                                    Status.NO_TARGET, Status.UNPARSED))
+                                    Status.NO_TARGET, Status.UNPARSED, Status.NO_DATA))
 _STATUS_OF = np.array(STATUS_CODES, dtype=object)
 _RAG_OF = np.array([STATUS_RAG.get(s) for s in STATUS_CODES], dtype=object)
 _KINDS = tuple(Kind)
@@ -594,6 +613,8 @@ def _readings(texts: list, codes: np.ndarray, duration: np.ndarray) -> dict[str,
         "not_yet": np.array([r.not_yet for r in read], dtype=bool),
         "blank": np.array([r.blank for r in read], dtype=bool),
         "unreadable": np.array([r.unreadable for r in read], dtype=bool),
+        "no_data": np.array([r.no_data for r in read], dtype=bool),
+        "factor": np.array([_FACTOR.get(r.duration_unit, 0) for r in read], dtype=float),
     }
     return {name: column[pairs] for name, column in table.items()}
 
@@ -641,6 +662,7 @@ def grade(
     decide(got["not_yet"] | (kind == _KINDS.index(Kind.NOT_DUE)), NOT_DUE)
     decide(got["blank"], NOT_DUE)
     decide(kind == _KINDS.index(Kind.NONE), NO_TARGET)
+    decide(got["no_data"], NO_DATA)
     label_met = ((got["ladder"] >= 0) & (got["ladder"] == targets["ladder"])
                  & (got["rank"] >= targets["rank"]))
     decide(kind == _KINDS.index(Kind.LABEL), np.where(label_met, MET, MISSED).astype(np.int8))
@@ -676,7 +698,10 @@ def grade(
                                       default))
         cumulative = _enum_codes(profile, Profile, n, _CUMULATIVE).astype(bool)
         quarters = np.broadcast_to(np.asarray(quarter), (n,))
-        level = np.where(cumulative, targets["number"] * quarters / 4, targets["number"])
+        # A bare target against a value with a duration unit is read in the value's unit.
+        base = np.where((t_unit == number_unit) & (got["factor"] > 0),
+                        targets["number"] * got["factor"], targets["number"])
+        level = np.where(cumulative, base * quarters / 4, base)
         amount, absolute = _tolerances(tolerance, n)
         higher = direction == _HIGHER_CODE
         strict = targets["strict"]

@@ -251,3 +251,15 @@ def test_low_targets_and_points_are_read_from_the_plan(sample_copy):
     assert (points["status"], points["tolerance"]) == ("missed", "5 points")
     assert points["reason"] == ("87.7% is below the target of 97.7%, outside the 5-point "
                                 "tolerance.")
+
+
+@pytest.mark.parametrize(("value", "status"), [("Data not available", "no_data"),
+                                               ("Awaiting data", "no_data"),
+                                               ("Not yet due", "not_due")])
+def test_words_for_no_figure_are_accepted_as_values(value, status, sample_copy):
+    from perfkit import assess_quarter
+
+    _edit(sample_copy / "measure_updates.csv", "2022/23,2,TB-M04,77%",
+          f"2022/23,2,TB-M04,{value}")
+    measures = assess_quarter(load_dataset(sample_copy), "2022/23", 2).measures
+    assert measures.set_index("measure_id").loc["TB-M04", "status"] == status

@@ -65,7 +65,8 @@ def test_summary_reconciles_with_the_input(run):
     m, me = summary["milestones"], summary["measures"]
     assert m["total"] == len(milestones)
     assert m["green"] + m["amber"] + m["red"] + m["complete"] + m["missing"] == m["total"]
-    assert (me["tracked"] + me["not_due"] + me["no_target"] + me["unparsed"] + me["missing"]
+    assert (me["tracked"] + me["not_due"] + me["no_target"] + me["unparsed"] + me["no_data"]
+            + me["missing"]
             == me["total"] == len(measures))
     assert sum(p["milestones"]["total"] for p in summary["priorities"]) == m["total"]
     assert sum(p["measures"]["total"] for p in summary["priorities"]) == me["total"]

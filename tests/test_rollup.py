@@ -79,7 +79,7 @@ def test_counts_reconcile_with_rows(milestone_rags, measure_statuses):
                              "frequency": "quarterly"})
     me = count_measures(measures)
     assert me.tracked == me.met + me.near + me.missed
-    assert (me.tracked + me.not_due + me.no_target + me.unparsed + me.missing
+    assert (me.tracked + me.not_due + me.no_target + me.unparsed + me.no_data + me.missing
             == me.total == len(measure_statuses))
     if me.tracked:
         assert 0 <= me.pct_met <= 100

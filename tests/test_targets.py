@@ -11,6 +11,7 @@ from perfkit.targets import Kind, parse_target, parse_tolerance
 
 MET, NEAR, MISSED = Status.MET, Status.NEAR, Status.MISSED
 NOT_DUE, NO_TARGET, UNPARSED = Status.NOT_DUE, Status.NO_TARGET, Status.UNPARSED
+NO_DATA = Status.NO_DATA
 
 # target, value, keyword arguments, expected status, expected bar
 CASES = [
@@ -101,6 +102,27 @@ CASES = [
     ("75%", "72%", {"low_target": "£5"}, UNPARSED, None),
     ("75%", "72%", {"low_target": "soon"}, UNPARSED, None),
     ("Yes", "Yes", {"low_target": "70%"}, MET, None),  # only a figure has a low target
+    # Targets as councils write them: words around the figure, and words instead of one.
+    ("12-minute target", "10 minutes", {}, MET, 720.0),
+    ("12-minute target", "14 minutes", {}, MISSED, 720.0),
+    ("4 minutes (quarterly target)", "3 mins 50 secs", {}, MET, 240.0),
+    ("an expectation of 3,700", "3,650", {}, NEAR, 3700.0),
+    ("An expectation of 3,700", "3,800", {}, MET, 3700.0),
+    ("Establish baseline", "42", {}, NO_TARGET, None),
+    ("+2% increase", "3%", {}, UNPARSED, None),  # of what, and from when: not guessed
+    ("Volumetric", "1,234", {}, NO_TARGET, None),
+    ("Volumetric", "Data not available", {}, NO_TARGET, None),
+    ("75%", "Data not available", {}, NO_DATA, None),
+    ("75%", "No data", {}, NO_DATA, None),
+    ("75%", "Awaiting data", {}, NO_DATA, None),
+    ("Increase", "no data", {"previous": "3"}, NO_DATA, None),
+    ("75%", "Not yet due", {}, NOT_DUE, None),
+    ("Annual update", "No data", {}, NOT_DUE, None),
+    # A value with a duration unit against a bare target: the target is in that unit.
+    ("12", "10 minutes", {}, MET, 720.0),
+    ("12", "14 mins", {}, MISSED, 720.0),
+    ("5", "4 days", {}, MET, 432000.0),
+    ("5", "3 mins 26 secs", {}, MET, 300.0),
     # An absolute tolerance, in points, as well as a share of the bar.
     ("60%", "56%", {"tolerance": "5 points"}, NEAR, 60.0),
     ("60%", "54%", {"tolerance": "5 points"}, MISSED, 60.0),
@@ -133,6 +155,29 @@ def test_polarity_comes_from_the_words(target, polarity):
     parsed = parse_target(target)
     assert parsed.kind is Kind.NUMERIC
     assert (parsed.polarity.value if parsed.polarity else None) == polarity
+
+
+@pytest.mark.parametrize(("text", "kind", "number", "duration_unit"), [
+    ("12-minute target", Kind.NUMERIC, 720.0, "minutes"),
+    ("4 minutes (quarterly target)", Kind.NUMERIC, 240.0, "minutes"),
+    ("an expectation of 3,700", Kind.NUMERIC, 3700.0, None),
+    ("Establish baseline", Kind.NONE, None, None),
+    ("Establish a baseline", Kind.NONE, None, None),
+    ("Volumetric", Kind.NONE, None, None),
+    ("+2% increase", Kind.UNPARSED, None, None),
+    ("12-month target", Kind.UNPARSED, None, None),
+    ("Within 2-hours", Kind.NUMERIC, 7200.0, "hours"),
+])
+def test_targets_as_councils_write_them(text, kind, number, duration_unit):
+    target = parse_target(text)
+    assert (target.kind, target.number, target.duration_unit) == (kind, number, duration_unit)
+
+
+def test_no_data_is_named_in_the_reason():
+    check = check_target("75%", "Data not available")
+    assert (check.status.label, check.rag) == ("No data", None)
+    assert check.reason == ("There is no figure for this quarter (the value says "
+                            "'Data not available').")
 
 
 def test_increase_without_previous_says_why():
