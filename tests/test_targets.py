@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from perfkit import Rag, Status, check_target
-from perfkit.targets import Kind, parse_target, parse_tolerance
+from perfkit.targets import Kind, check_many, parse_target, parse_tolerance, parse_value
 
 MET, NEAR, MISSED = Status.MET, Status.NEAR, Status.MISSED
 NOT_DUE, NO_TARGET, UNPARSED = Status.NOT_DUE, Status.NO_TARGET, Status.UNPARSED
@@ -241,3 +241,64 @@ def test_result_is_stable_under_whitespace_and_case(target, value, before, after
     dressed = check_target(before + (target.upper() if upper else target) + after,
                            before + (value.upper() if upper else value) + after)
     assert (dressed.status, dressed.bar) == (plain.status, plain.bar)
+
+
+# --- bounded time on hostile text ---------------------------------------------------------
+# Before the number pattern had its lookbehind, 20 KB of digits ending in a letter took 15 s
+# in parse_value (quadratic backtracking); 100 KB took minutes. Now each is well under 2 s.
+import time
+
+from perfkit import targets as targets_module
+
+SIZE = 100_000
+HOSTILE = {
+    "digits": "1" * SIZE,
+    "digits then a letter": "1" * SIZE + "x",
+    "digits and commas": "1," * (SIZE // 2) + "x",
+    "digits and points": "1." * (SIZE // 2) + "x",
+    "a point then digits": "." + "1" * SIZE + "x",
+    "pounds then digits": "£" + "1" * SIZE + "x",
+    "digits then a percent": "1" * SIZE + "%x",
+    "spaces": "1" + " " * SIZE + "x",
+    "1 min, again and again": "1 min " * (SIZE // 6),
+    "1 min, then a letter": "1 min " * (SIZE // 6) + "x",
+    "mins and secs": "1 mins 1 secs " * (SIZE // 14) + "x",
+    "1minutes unspaced": "1minutes" * (SIZE // 8) + "x",
+    "hyphens": "1-" * (SIZE // 2) + "minute",
+    "clock parts": "12:" * (SIZE // 3),
+    "polarity words": "no more than " * (SIZE // 13) + "5",
+    "numbers and words": "1 x " * (SIZE // 4),
+    "brackets": "(" * SIZE + "1",
+    "nines before a unit": "9" * SIZE + " minutes x",
+}
+PARSERS = {
+    "parse_target": lambda text: targets_module.parse_target.__wrapped__(text),
+    "parse_value": lambda text: targets_module.parse_value.__wrapped__(text),
+    "parse_value in minutes": lambda text: targets_module.parse_value.__wrapped__(text, "minutes"),
+    "parse_tolerance": targets_module.parse_tolerance,
+}
+
+
+def _seconds(parse, text: str) -> float:
+    start = time.perf_counter()
+    parse(text)
+    return time.perf_counter() - start
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_parsers_take_bounded_time_on_hostile_text(name, monkeypatch):
+    text = HOSTILE[name]
+    # The length bound alone would hide a slow pattern: lift it, so the patterns are timed.
+    monkeypatch.setattr(targets_module, "LONGEST", 10 * SIZE)
+    slow = {parser: round(_seconds(parse, text), 2) for parser, parse in PARSERS.items()}
+    assert max(slow.values()) < 2.0, slow
+
+
+def test_a_long_cell_is_never_read_as_a_figure():
+    long = "1" * (targets_module.LONGEST + 1)
+    assert parse_target(long).kind is Kind.UNPARSED
+    assert parse_value(long).unreadable
+    start = time.perf_counter()
+    checks = check_many(list(HOSTILE.values()), list(reversed(HOSTILE.values())), reasons=True)
+    assert time.perf_counter() - start < 2.0
+    assert set(checks["status"]) == {UNPARSED}
