@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -13,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import PARAMS, ROOT, SAMPLE
-from perfkit.errors import OutputBusyError, OutputError
+from perfkit.errors import OutputBusyError
 from perfkit.publish import keep_failed, publishing
 
 SLUG = "2022-23-Q2"
