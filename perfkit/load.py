@@ -95,12 +95,13 @@ def load_dataset(path: str | Path) -> Dataset:
 def _parts_missing(source: Path, frames: dict[Table, pd.DataFrame]) -> list[Problem]:
     """The milestone or measure tables missing from a plan that needs them.
 
-    A part (milestones and their updates, or measures and theirs) may be left out whole; one
-    table of a part without the other, or a plan with neither part, is reported.
+    A part (milestones and their updates, or measures and theirs) may be left out whole. A
+    table left out while the other of its part has rows is reported, and so is a plan with
+    neither part.
     """
     held = [[name for name in part if name in frames] for part in PARTS]
-    needed = [name for part, have in zip(PARTS, held) if have or not any(held)
-              for name in part if name not in frames]
+    needed = [name for part, have in zip(PARTS, held) for name in part
+              if name not in frames and (not any(held) or any(len(frames[h]) for h in have))]
     if source.is_dir():
         names = [f"{name.value}.csv" for name in needed]
         return [Problem(n, None, None, None, f"a file {n} in {source}", what="file not found")

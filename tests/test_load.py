@@ -221,6 +221,14 @@ def test_a_part_is_whole_or_absent(remove, missing, sample_copy):
         f"{name}: file not found (allowed: a file {name} in {sample_copy})" for name in missing]
 
 
+def test_a_part_without_rows_needs_no_partner(sample_copy, capsys):
+    (sample_copy / "milestone_updates.csv").unlink()
+    path = sample_copy / "milestones.csv"
+    path.write_text(path.read_text(encoding="utf-8").splitlines()[0] + "\n")
+    assert main(["check", str(sample_copy)]) == 0
+    assert "0 milestones, 46 measures; no problems found" in capsys.readouterr().out
+
+
 def test_a_workbook_part_is_whole_or_absent(tmp_path, sample_copy):
     (sample_copy / "measures.csv").unlink()
     book = _workbook(sample_copy, tmp_path / "plan.xlsx")
