@@ -38,23 +38,83 @@ class Fragment:
         return self.html
 
 
+#: Characters no text from the data may carry into a page: C0 and C1 controls (NUL among
+#: them) but tab and line breaks, lone surrogates, and the bidi embeddings, overrides and
+#: isolates (U+202A-U+202E, U+2066-U+2069), which would reorder the text around a value
+#: ("Trojan Source"). Removing them, rather than wrapping the value in <bdi>, works in every
+#: context a value reaches: text, attributes, SVG, JSON. Right-to-left scripts need none of
+#: them; the Unicode bidi algorithm orders them by itself.
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+                     "\ud800-\udfff]")
+
+
+def plain(text: object) -> str:
+    r"""Text from the data with control and bidi-override characters removed.
+
+    >>> plain("Homes\x00 \u202eevil\u202c\tfor\nall")
+    'Homes evil\tfor\nall'
+    """
+    return _UNSAFE.sub("", "" if text is None else str(text))
+
+
 def esc(text: object) -> str:
-    return html.escape("" if text is None else str(text), quote=True)
+    r"""Text from the data as HTML text or an attribute value: made plain, then escaped.
+
+    >>> esc('<b title="x">\u202eA & B</b>')
+    '&lt;b title=&quot;x&quot;&gt;A &amp; B&lt;/b&gt;'
+    """
+    return html.escape(plain(text), quote=True)
 
 
-_UL = re.compile(r"<ul\b[^>]*>(.*?)(?=</ul>|<ul\b|<p>|</p>|$)", re.S | re.I)
+#: Where a pasted "<ul>" of bullets ends. "[^<>]*" stops at the next "<", so the search is
+#: linear however many "<ul" a note holds.
+_UL_EDGE = re.compile(r"<ul\b[^<>]*>|</ul>|<ul\b|<p>|</p>", re.I)
 
 
 def _bullets_to_items(text: str) -> str:
     # Lists pasted from Word often arrive as one <ul> holding "•"-separated text: make the
     # items real <li>s so screen readers announce a list of n items.
-    def items(match: re.Match) -> str:
-        if re.search(r"<li\b", match[1], re.I):
-            return match[0]
-        parts = [p.strip() for p in match[1].split("•") if p.strip()]
-        return "<ul>" + "".join(f"<li>{p}</li>" for p in parts) + "</ul>"
+    out, pos, opened = [], 0, None
+    for edge in _UL_EDGE.finditer(text):
+        if opened is not None:
+            out.append(_items(text[opened.start():opened.end()], text[opened.end():edge.start()]))
+            pos, opened = edge.start(), None
+        if edge[0][:3].lower() == "<ul" and edge[0].endswith(">"):
+            out.append(text[pos:edge.start()])
+            pos, opened = edge.end(), edge
+    if opened is not None:
+        out.append(_items(opened[0], text[opened.end():]))
+    else:
+        out.append(text[pos:])
+    return "".join(out)
 
-    return _UL.sub(items, text)
+
+#: Block tags whose nesting the HTML parser tracks at a cost that grows with the depth.
+_NESTING = re.compile(r"<(/?)(ul|ol|li|blockquote|div|p|table)\b[^<>]*>", re.I)
+MAX_NESTING = 16
+
+
+def _shallow(text: str) -> str:
+    """The note with block tags nested past MAX_NESTING removed (their text is kept): a note
+    of thousands of nested lists would otherwise take the sanitiser quadratic time."""
+    depth = 0
+
+    def keep(tag: re.Match) -> str:
+        nonlocal depth
+        closing = bool(tag[1])
+        depth += -1 if closing else 1
+        deep = (depth + (1 if closing else 0)) > MAX_NESTING
+        depth = max(depth, 0)
+        return "" if deep else tag[0]
+
+    return _NESTING.sub(keep, text)
+
+
+def _items(tag: str, inside: str) -> str:
+    if re.search(r"<li\b", inside, re.I):
+        return tag + inside
+    parts = [p.strip() for p in inside.split("•") if p.strip()]
+    return "<ul>" + "".join(f"<li>{p}</li>" for p in parts) + "</ul>"
 
 
 def clean(text: object) -> str:
@@ -65,12 +125,12 @@ def clean(text: object) -> str:
     >>> clean('<a href="javascript:alert(1)" onclick="x()">link</a> & more')
     '<a rel="noopener noreferrer">link</a> &amp; more'
     """
-    raw = "" if text is None or (isinstance(text, float) and text != text) else str(text)
+    raw = "" if text is None or (isinstance(text, float) and text != text) else plain(text)
     if not raw.strip():
         return ""
     if "<" not in raw and "\n" in raw:
         raw = "".join(f"<p>{html.escape(p)}</p>" for p in raw.split("\n") if p.strip())
-    cleaned = nh3.clean(_bullets_to_items(raw), tags=ALLOWED_TAGS,
+    cleaned = nh3.clean(_shallow(_bullets_to_items(raw)), tags=ALLOWED_TAGS,
                         attributes=ALLOWED_ATTRIBUTES, url_schemes=SAFE_SCHEMES,
                         link_rel="noopener noreferrer")
     return cleaned.replace("</li></ul></p>", "</li></ul>").strip()
@@ -125,7 +185,8 @@ def figure(fig: Figure, ident: str) -> str:
     """The chart as inline SVG named for assistive technology, with its figures as a table."""
     import vl_convert
 
-    svg = vl_convert.vegalite_to_svg(fig.chart.to_dict())
+    # Labels in a chart are data too (measure names, risk IDs): made plain before drawing.
+    svg = vl_convert.vegalite_to_svg(_plain_spec(fig.chart.to_dict()))
     # vl-convert drops the chart's description; give the root a role and a name, or screen
     # readers meet an unlabelled graphic.
     label = esc(fig.description)
@@ -139,6 +200,16 @@ def figure(fig: Figure, ident: str) -> str:
             f'<div class="chart-svg">{svg}</div>'
             f"<details><summary>{esc(fig.title)}: the figures as a table</summary>"
             f"{frame_table(fig.title, fig.data)}</details></figure>")
+
+
+def _plain_spec(spec: object) -> object:
+    if isinstance(spec, str):
+        return plain(spec)
+    if isinstance(spec, dict):
+        return {key: _plain_spec(value) for key, value in spec.items()}
+    if isinstance(spec, list):
+        return [_plain_spec(value) for value in spec]
+    return spec
 
 
 def section(ident: str, heading: str, *parts: str, css: str = "") -> Fragment:
