@@ -338,7 +338,7 @@ def render_body(source: str, context: dict, blocks: dict[str, str], name: str) -
     import mistune
     import nh3
 
-    from perfkit.html import esc
+    from perfkit.html import esc, shallow
 
     found, notes = check_fields(source, context, name)
     nonce = secrets.token_hex(8)
@@ -363,7 +363,7 @@ def render_body(source: str, context: dict, blocks: dict[str, str], name: str) -
     html = mistune.html("".join(markdown))
     html = re.sub(f"PKF{nonce}F(\\d+)E", lambda m: values[int(m[1])], html)
     # The officer's Markdown may hold raw HTML: sanitise it before perfkit's own blocks go in.
-    body = nh3.clean(html, tags=ALLOWED_TAGS,
+    body = nh3.clean(shallow(html), tags=ALLOWED_TAGS,
                      attributes={"a": {"href", "title"}, "th": {"scope"}},
                      url_schemes={"http", "https", "mailto"}, link_rel=None)
     body = re.sub(r"<table>", '<table class="officer">', body)
@@ -437,6 +437,7 @@ def build_covering(path: Path, summary: Summary, risks: pd.DataFrame, *, organis
     source = read_source(path)
     year, quarter = summary.rollup.year, summary.rollup.quarter
     context = fields(summary, organisation)
+    check_fields(source, context, path.name)  # before any drawing: a bad file fails at once
     current = current_risks(risks, year, quarter)
     if len(current):
         rows = [[esc(r.risk_id), esc(r.risk), esc(r.impact.label), esc(r.likelihood.label),

@@ -94,7 +94,7 @@ _NESTING = re.compile(r"<(/?)(ul|ol|li|blockquote|div|p|table)\b[^<>]*>", re.I)
 MAX_NESTING = 16
 
 
-def _shallow(text: str) -> str:
+def shallow(text: str) -> str:
     """The note with block tags nested past MAX_NESTING removed (their text is kept): a note
     of thousands of nested lists would otherwise take the sanitiser quadratic time."""
     depth = 0
@@ -130,7 +130,7 @@ def clean(text: object) -> str:
         return ""
     if "<" not in raw and "\n" in raw:
         raw = "".join(f"<p>{html.escape(p)}</p>" for p in raw.split("\n") if p.strip())
-    cleaned = nh3.clean(_shallow(_bullets_to_items(raw)), tags=ALLOWED_TAGS,
+    cleaned = nh3.clean(shallow(_bullets_to_items(raw)), tags=ALLOWED_TAGS,
                         attributes=ALLOWED_ATTRIBUTES, url_schemes=SAFE_SCHEMES,
                         link_rel="noopener noreferrer")
     return cleaned.replace("</li></ul></p>", "</li></ul>").strip()
