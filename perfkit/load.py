@@ -218,6 +218,7 @@ def _csv_records(text: str, name: str, problems: list[Problem]) -> list[list[str
     try:
         for row, record in enumerate(reader, start=1):
             if row == 1:
+                width = len(record)  # a row may be as wide as the header, blank cells and all
                 while record and not record[-1].strip():
                     record.pop()  # Excel pads a range's header with blank cells
                 header = [h or f"column {i + 1}" for i, h in enumerate(record)]
@@ -234,13 +235,15 @@ def _csv_records(text: str, name: str, problems: list[Problem]) -> list[list[str
                     seen[key] = True
                 record = header
             elif len(record) > len(header):
+                # More fields than the header means a cell's comma split it (even when the
+                # extra field is blank, the cells after the split have moved).
                 extra = [v for v in record[len(header):] if v.strip()]
-                if extra:
-                    add(Problem(name, row, None, extra[0],
+                if len(record) > width or extra:
+                    add(Problem(name, row, None, extra[0] if extra else None,
                                 f"at most {len(header)} fields, as the header has",
-                                what=f"is one of {len(record)} fields on this row, more than "
-                                     "the header has (a comma inside a cell needs the cell "
-                                     'in "quotes")'))
+                                what=f"{'is one of' if extra else 'this row has'} "
+                                     f"{len(record)} fields, more than the header has (a "
+                                     'comma inside a cell needs the cell in "quotes")'))
                 record = record[:len(header)]
             for column, value in zip(header, record):
                 if len(value) > MAX_CELL_CHARS:
@@ -264,7 +267,8 @@ def _csv_records(text: str, name: str, problems: list[Problem]) -> list[list[str
         elif "field larger than field limit" in reason:
             what = f"holds a cell longer than {MAX_CELL_CHARS:,} characters"
         elif "expected after" in reason:
-            what = 'holds a " inside a cell that is not doubled ("")'
+            what = ('holds a quote (") out of place: a quoted cell must end with " just before '
+                    'the next comma, and a " inside a cell is written twice ("")')
         else:
             what = f"cannot be read as CSV ({clip(reason)})"
         add(Problem(name, row, None, None,
