@@ -405,10 +405,11 @@ def read_source(path: Path) -> str:
         fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as err:
         raise CoveringError(f"{path}: cannot read the covering report ({err.strerror})") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise CoveringError(f"{path}: the covering report is not a regular file "
+                            f"(a folder, device or pipe); {allowed}")
     with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise CoveringError(f"{path}: the covering report is not a regular file "
-                                f"(a folder, device or pipe); {allowed}")
         raw = handle.read(MAX_COVERING_BYTES + 1)
     if len(raw) > MAX_COVERING_BYTES:
         raise CoveringError(f"{path}: the covering report is larger than the limit ({allowed})")
