@@ -221,11 +221,11 @@ def _unknown(path: list[str], context: dict, name: str, line: int) -> list[str]:
             options = (_children(here, parent) if isinstance(here, dict)
                        else f"none: {parent!r} is a single value")
             return [f"{name}, line {line}: unknown field {'.'.join(path)!r} "
-                    f"(fields{' under ' + repr(parent) if parent else ''}: {options})"]
+                    f"(fields{' under ' + repr(parent) if parent else ''}: {clip(options, 600)})"]
         here = here[part]
     if isinstance(here, dict):
         return [f"{name}, line {line}: {'.'.join(path)!r} is a group of fields, not one "
-                f"(fields under it: {_children(here, '.'.join(path))})"]
+                f"(fields under it: {clip(_children(here, '.'.join(path)), 600)})"]
     return []
 
 
