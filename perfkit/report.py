@@ -32,6 +32,7 @@ class Rendered:
     summary: Path
     cabinet: Path | None = None
     warnings: tuple[str, ...] = ()
+    pdfs: tuple[Path, ...] = ()
 
 
 def output_folder(out_root: Path, slug: str) -> Path:
@@ -80,8 +81,10 @@ def export_html(notebook, title: str) -> str:
 
 
 def render(params_path: str | Path, out_root: str | Path = "outputs",
-           notebook: Path = NOTEBOOK) -> Rendered:
+           notebook: Path = NOTEBOOK, pdf: bool = False) -> Rendered:
     """Render one params file into ``out_root/<year>-<yy>-Q<n>/``.
+
+    With ``pdf``, ``report.pdf`` (and ``cabinet.pdf``) are drawn from the same pages.
 
     The data are validated before a kernel starts, so bad input fails fast with every
     problem listed (a :class:`~perfkit.errors.DataError`).
@@ -94,6 +97,10 @@ def render(params_path: str | Path, out_root: str | Path = "outputs",
     from perfkit.summary import summarise
 
     params, data = load_params(params_path)
+    if pdf:  # a missing renderer fails before the kernel starts
+        from perfkit.pdf import require_renderer
+
+        require_renderer()
     dataset = load_dataset(data)
     summary = summarise(dataset, params.year, params.quarter)
     covering = None
@@ -142,9 +149,29 @@ def render(params_path: str | Path, out_root: str | Path = "outputs",
     if covering:
         cabinet = folder / "cabinet.html"
         write_atomically(cabinet, cabinet_page(covering, params, html.name))
+    pdfs = _write_pdfs(folder, page, covering_path, summary, dataset, params) if pdf else ()
     failed.unlink(missing_ok=True)
     return Rendered(folder, html, executed, summary_path, cabinet,
-                    tuple(str(w) for w in covering.warnings) if covering else ())
+                    tuple(str(w) for w in covering.warnings) if covering else (), pdfs)
+
+
+def _write_pdfs(folder: Path, page: str, covering_path: Path | None, summary, dataset,
+                params) -> tuple[Path, ...]:
+    """report.pdf from the appendix's page; cabinet.pdf from a covering page that links to it."""
+    from perfkit.covering import build_covering
+    from perfkit.pdf import to_pdf
+
+    written = [folder / "report.pdf"]
+    write_atomically(written[0], to_pdf(page))
+    if covering_path:
+        # In print the covering report travels with the PDF appendix, so it links to that.
+        covering = build_covering(covering_path, summary, dataset.risks,
+                                  organisation=params.organisation, plan_span=params.plan_span,
+                                  title=f"{params.heading}: covering report",
+                                  appendix=written[0].name)
+        written.append(folder / "cabinet.pdf")
+        write_atomically(written[1], to_pdf(cabinet_page(covering, params, written[0].name)))
+    return tuple(written)
 
 
 def cabinet_page(covering, params, appendix: str) -> str:
@@ -175,10 +202,10 @@ class Outcome:
     bad_input: bool = False
 
 
-def _render_one(args: tuple[Path, Path, Path]) -> Outcome:
-    params_path, out_root, notebook = args
+def _render_one(args: tuple[Path, Path, Path, bool]) -> Outcome:
+    params_path, out_root, notebook, pdf = args
     try:
-        return Outcome(params_path, render(params_path, out_root, notebook), None)
+        return Outcome(params_path, render(params_path, out_root, notebook, pdf), None)
     except RenderError as err:
         return Outcome(params_path, None, str(err))
     except PerfkitError as err:
@@ -189,18 +216,18 @@ def _render_one(args: tuple[Path, Path, Path]) -> Outcome:
 
 def render_many(params_paths: Iterable[Path], out_root: Path, jobs: int | None = None,
                 on_done: Callable[[Outcome], None] | None = None,
-                notebook: Path = NOTEBOOK) -> list[Outcome]:
+                notebook: Path = NOTEBOOK, pdf: bool = False) -> list[Outcome]:
     """Render several params files in parallel processes, at most one per core."""
     paths = list(params_paths)
     if len(paths) == 1:
-        outcome = _render_one((paths[0], out_root, notebook))
+        outcome = _render_one((paths[0], out_root, notebook, pdf))
         if on_done:
             on_done(outcome)
         return [outcome]
     workers = max(1, min(len(paths), jobs or os.cpu_count() or 1))
     outcomes = []
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(_render_one, (p, out_root, notebook)) for p in paths]
+        futures = [pool.submit(_render_one, (p, out_root, notebook, pdf)) for p in paths]
         for future in as_completed(futures):
             outcome = future.result()
             outcomes.append(outcome)
