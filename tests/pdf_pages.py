@@ -49,6 +49,16 @@ def page_png(pdf: Path, page: int, out: Path, dpi: int = 100) -> Path:
     return out
 
 
+def optimise_png(path: Path, colours: int = 256) -> Path:
+    """Shrink a page picture for the repository: a palette of a few colours is plenty for text."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        small = image.convert("RGB").quantize(colours, dither=Image.Dither.NONE)
+    small.save(path, optimize=True)
+    return path
+
+
 if __name__ == "__main__":
     source, number, target = sys.argv[1:4]
-    print(page_png(Path(source), int(number), Path(target)))
+    print(optimise_png(page_png(Path(source), int(number), Path(target))))
