@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 import json
 import re
+import subprocess
+import sys
 
 import pytest
 from pypdf import PdfReader
@@ -12,6 +14,7 @@ from pypdf.generic import BooleanObject
 
 from pdf_pages import page_png, page_rows, require_poppler
 
+from conftest import PARAMS, ROOT
 from perfkit.pdf import chart_alternatives, to_pdf
 
 STATUS_WORDS = ["Green", "Amber", "Red", "Met", "Near target", "Missed", "Not due"]
@@ -192,3 +195,16 @@ def test_a_page_picture_is_an_a4_page_with_ink(rendered, tmp_path):
         dark = sum(image.convert("L").histogram()[:128])
         assert dark > 20_000  # text, rules and the chart's bars are drawn
         assert image.convert("RGB").getpixel((0, 0)) == (255, 255, 255)  # the margin is blank paper
+
+
+def test_pdf_without_weasyprint_fails_before_any_kernel_starts(tmp_path):
+    # As on a machine where the pdf extra was never installed: the import itself fails.
+    code = ("import sys; sys.modules['weasyprint'] = None; from perfkit.cli import main; "
+            f"sys.exit(main(['report', {str(PARAMS)!r}, '--out', {str(tmp_path)!r}, '--pdf', "
+            "'--quiet']))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 1
+    assert "--pdf needs WeasyPrint: pip install -e '.[pdf]'" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not list(tmp_path.rglob("report.*"))
