@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
 
@@ -25,16 +26,34 @@ def require_poppler() -> None:
         pytest.fail("poppler-utils is not installed (make test installs it)")
 
 
-def page_rows(pdf: Path) -> list[list[str]]:
-    """Each page's text as visual rows, top to bottom (words sharing a baseline, left to right)."""
+@dataclass
+class Page:
+    """A page's text rows, top to bottom, split where report.css's @page margins fall."""
+
+    header: list[str]
+    body: list[str]
+    footer: list[str]
+
+
+MM = 72 / 25.4
+TOP, BOTTOM = 22 * MM, 20 * MM  # the @page margins in report.css
+
+
+def page_rows(pdf: Path) -> list[Page]:
+    """Each page's text as visual rows (words sharing a baseline, left to right)."""
     done = subprocess.run(["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True,
                           text=True, check=True, timeout=120)
     pages = []
-    for _, _, body in _PAGE.findall(done.stdout):
+    for _, height, body in _PAGE.findall(done.stdout):
         rows: dict[int, list[tuple[float, str]]] = {}
         for x, _, y_max, word in _WORD.findall(body):
             rows.setdefault(round(float(y_max)), []).append((float(x), unescape(word)))
-        pages.append([" ".join(w for _, w in sorted(words)) for _, words in sorted(rows.items())])
+        page = Page([], [], [])
+        for y, words in sorted(rows.items()):
+            part = (page.header if y < TOP else page.footer if y > float(height) - BOTTOM
+                    else page.body)
+            part.append(" ".join(w for _, w in sorted(words)))
+        pages.append(page)
     return pages
 
 
