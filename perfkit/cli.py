@@ -61,11 +61,13 @@ def _report(args: argparse.Namespace) -> int:
                 tqdm.write(f"wrote {outcome.rendered.html}", file=sys.stdout)
                 if outcome.rendered.cabinet:
                     tqdm.write(f"wrote {outcome.rendered.cabinet}", file=sys.stdout)
+                for pdf in outcome.rendered.pdfs:
+                    tqdm.write(f"wrote {pdf}", file=sys.stdout)
                 for warning in outcome.rendered.warnings:
                     tqdm.write(f"perfkit: warning: {warning}", file=sys.stderr)
             bar.update(1)
 
-        render_many(args.params, args.out, jobs=args.jobs, on_done=done,
+        render_many(args.params, args.out, jobs=args.jobs, on_done=done, pdf=args.pdf,
                     **({"notebook": args.notebook} if args.notebook else {}))
     if failures == 0:
         return 0
@@ -92,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--jobs", type=int, default=None,
                         help="parallel renders (default: one per core)")
     report.add_argument("--quiet", action="store_true", help="no progress bar")
+    report.add_argument("--pdf", action="store_true",
+                        help="also write report.pdf (and cabinet.pdf): tagged A4 papers")
     report.add_argument("--notebook", type=Path, default=None,
                         help="a report notebook of your own (default: the project's)")
     report.set_defaults(run=_report)

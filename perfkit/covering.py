@@ -430,14 +430,14 @@ class Covering:
 
 
 def build_covering(path: Path, summary: Summary, risks: pd.DataFrame, *, organisation: str,
-                   plan_span: str | None, title: str) -> Covering:
-    """Read, check and render a covering report for a quarter."""
+                   plan_span: str | None, title: str, appendix: str = "report.html") -> Covering:
+    """Read, check and render a covering report for a quarter; ``appendix`` is its link."""
     from perfkit.charts import risk_matrix
     from perfkit.html import esc, figure, table
 
     source = read_source(path)
     year, quarter = summary.rollup.year, summary.rollup.quarter
-    context = fields(summary, organisation)
+    context = fields(summary, organisation, appendix)
     check_fields(source, context, path.name)  # before any drawing: a bad file fails at once
     current = current_risks(risks, year, quarter)
     if len(current):

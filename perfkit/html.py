@@ -163,7 +163,9 @@ def table(caption: str, headers: Sequence[str], rows: Iterable[Sequence[str]],
         for i, cell in enumerate(row):
             tag = "th" if i == 0 and row_header else "td"
             scope = ' scope="row"' if tag == "th" else ""
-            cells.append(f"<{tag}{scope}>{cell}</{tag}>")
+            # On a phone each row reflows into a block; a cell's label names its column.
+            label = f' data-label="{esc(headers[i])}"' if tag == "td" and i < len(headers) else ""
+            cells.append(f"<{tag}{scope}{label}>{cell}</{tag}>")
         body.append(f"<tr>{''.join(cells)}</tr>")
     if not body:
         span = len(headers)
@@ -197,7 +199,11 @@ def figure(fig: Figure, ident: str) -> str:
     return (f'<figure class="chart" id="{ident}">'
             # The SVG draws the title; the caption names the figure for screen readers.
             f'<figcaption class="visually-hidden">{esc(fig.title)}. {label}</figcaption>'
-            f'<div class="chart-svg">{svg}</div>'
+            # On a narrow screen the chart keeps its natural size (legible text) and scrolls
+            # inside this box, which a keyboard can reach.
+            f'<p class="scroll-cue">Scroll sideways to see the whole chart.</p>'
+            f'<div class="chart-svg" tabindex="0" role="region" aria-label="Chart: {esc(fig.title)}">'
+            f'{svg}</div>'
             f"<details><summary>{esc(fig.title)}: the figures as a table</summary>"
             f"{frame_table(fig.title, fig.data)}</details></figure>")
 

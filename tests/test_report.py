@@ -14,7 +14,8 @@ from conftest import PARAMS, ROOT, SAMPLE, write_params
 
 def test_run_writes_the_quarter_folder(rendered):
     assert sorted(p.name for p in rendered.iterdir()) == [
-        "cabinet.html", "report.html", "report.ipynb", "summary.json"]
+        "cabinet.html", "cabinet.pdf", "report.html", "report.ipynb", "report.pdf",
+        "summary.json"]  # the shared render asks for --pdf; without it no PDF is written (below)
 
 
 def test_summary_json_holds_the_reference_figures(rendered):
