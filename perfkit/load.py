@@ -12,13 +12,17 @@ import io
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from perfkit.errors import DataError, Problem
+
+if TYPE_CHECKING:
+    from perfkit.scheme import Scheme
 from perfkit.model import (
-    CONTRACT, LEVEL_ALLOWED, OPTIONAL, OPTIONAL_TABLES, RAG_ALLOWED, REQUIRED, YEAR_ALLOWED,
-    Frequency, Level, Polarity, Profile, Rag, Table,
+    CONTRACT, LEVEL_ALLOWED, OPTIONAL, OPTIONAL_TABLES, REQUIRED, YEAR_ALLOWED,
+    Frequency, Level, Polarity, Profile, Table,
     is_financial_year,
 )
 
@@ -52,8 +56,10 @@ class Dataset:
         return f"{name.value}.csv"
 
 
-def load_dataset(path: str | Path) -> Dataset:
+def load_dataset(path: str | Path, scheme: "Scheme | None" = None) -> Dataset:
     """Read and validate a dataset folder or ``.xlsx`` workbook.
+
+    The ``rag`` columns take the ``scheme``'s words (by default, Chesterfield's).
 
     >>> ds = load_dataset("data/chesterfield")
     >>> len(ds.milestones), len(ds.measures)
@@ -78,7 +84,7 @@ def load_dataset(path: str | Path) -> Dataset:
         if name not in frames:
             frames[name] = _empty(name)
     dataset = Dataset(source, *(frames.get(name, _empty(name)) for name in Table))
-    problems += validate(dataset, absent)
+    problems += validate(dataset, absent, scheme)
     if problems:
         raise DataError(problems)
     return dataset
@@ -158,8 +164,12 @@ def _cell_text(cell) -> str:
 
 # --- validation -------------------------------------------------------------------------
 
-def validate(dataset: Dataset, absent: set[Table] = frozenset()) -> list[Problem]:
+def validate(dataset: Dataset, absent: set[Table] = frozenset(),
+             scheme: "Scheme | None" = None) -> list[Problem]:
     """Every breach of the data contract in the dataset; ``absent`` tables are already reported."""
+    from perfkit.scheme import load_scheme
+
+    scheme = scheme or load_scheme()
     import pandera.pandas as pa
     from pandera.errors import SchemaErrors
 
@@ -179,20 +189,20 @@ def validate(dataset: Dataset, absent: set[Table] = frozenset()) -> list[Problem
                                     what="required column is missing"))
         if missing:
             continue
-        schema = pa.DataFrameSchema(_columns(name, pa), unique=_key(name),
+        schema = pa.DataFrameSchema(_columns(name, pa, scheme), unique=_key(name),
                                     report_duplicates="all")
         try:
             schema.validate(frame, lazy=True)
         except SchemaErrors as err:
             problems.extend(_problems_from(err.failure_cases, frame, where, name))
-    return problems + _references(dataset, whole) + _values(dataset, whole)
+    return problems + _references(dataset, whole) + _values(dataset, whole, scheme)
 
 
 def _allowed(values) -> str:
     return ", ".join(v.value for v in values)
 
 
-def _columns(name: Table, pa) -> dict:
+def _columns(name: Table, pa, scheme: "Scheme") -> dict:
     def check(fn, allowed):
         return pa.Check(fn, element_wise=True, error=allowed)
 
@@ -205,11 +215,12 @@ def _columns(name: Table, pa) -> dict:
         columns["quarter"] = pa.Column(checks=[check(lambda v: v in ("1", "2", "3", "4"),
                                                           "a quarter number from 1 to 4")])
     if name is Table.MILESTONE_UPDATES:
-        columns["rag"] = pa.Column(checks=[check(lambda v: Rag.parse(v) is not None,
-                                                      RAG_ALLOWED)])
+        columns["rag"] = pa.Column(checks=[check(
+            lambda v: scheme.word_key("milestones", v) is not None, scheme.allowed("milestones"))])
     if name is Table.MEASURE_UPDATES:
         columns["rag"] = pa.Column(required=False, checks=[check(
-            lambda v: v == "" or Rag.parse(v) is not None, f"blank or {RAG_ALLOWED}")])
+            lambda v: v == "" or scheme.word_key("measures", v) is not None,
+            f"blank or {scheme.allowed('measures')}")])
     if name is Table.MEASURES:
         columns["frequency"] = pa.Column(checks=[check(
             lambda v: v.lower() in Frequency._value2member_map_, _allowed(Frequency))])
@@ -302,7 +313,7 @@ def _references(dataset: Dataset, whole: set[Table]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.file, p.row or 0))
 
 
-def _values(dataset: Dataset, whole: set[Table]) -> list[Problem]:
+def _values(dataset: Dataset, whole: set[Table], scheme: "Scheme") -> list[Problem]:
     """Values that cannot be read against their measure's numeric target."""
     from perfkit.targets import Kind, Unit, parse_target, parse_value
 
@@ -314,7 +325,10 @@ def _values(dataset: Dataset, whole: set[Table]) -> list[Problem]:
     plan = dataset.measures.drop_duplicates(["year", "measure_id"])
     targets = plan.set_index(["year", "measure_id"])
     problems = []
-    for row in updates[updates["value"] != ""].to_dict("records"):
+    # The scheme's own "not yet" and "no data" words stand in for a figure.
+    words = scheme.value_words()
+    for row in updates[(updates["value"] != "")
+                       & ~updates["value"].str.lower().isin(words)].to_dict("records"):
         key = (row["year"], row["measure_id"])
         if key not in targets.index or row["quarter"] not in ("1", "2", "3", "4"):
             continue
