@@ -300,7 +300,7 @@ def _references(dataset: Dataset, whole: set[Table]) -> list[Problem]:
         # A row whose year is malformed is reported once, for its year, not again here, and
         # neither are the rows that point at it.
         misdated = set(parents.loc[~parents["year"].map(is_financial_year), parent_column])
-        rows = rows[rows["year"].map(is_financial_year) & ~rows[column].isin(misdated)]
+        rows = rows[(rows["year"].map(is_financial_year) & ~rows[column].isin(misdated)).astype(bool)]
         known = parents[["year", parent_column]].drop_duplicates()
         joined = rows.merge(known, how="left", left_on=["year", column],
                             right_on=["year", parent_column], indicator=True,

@@ -92,8 +92,13 @@ def _headline_sentence(fig: HeadlineFigure, group: Group, scheme: Scheme, style:
             share = f" ({scheme.percent.text(n, base)})" if h.others is Others.WITH_PCT else ""
             rest.append(f"{say(n, style)}{share} {_verb(scheme.says(h.of, key), n)}")
         if rest:
-            text += ("; " if h.others is Others.WITH_PCT else ", ") + " and ".join(rest)
+            text += ("; " if h.others is Others.WITH_PCT else ", ") + _listing(rest)
     return sentence(text) + "."
+
+
+def _listing(items: list[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _counts(group: Group, part: Part) -> dict[str, int]:
@@ -112,7 +117,7 @@ def _part_sentences(group: Group, part: Part, scheme: Scheme, style: Style) -> l
             f"of the {say(me.total, style)} {_noun(scheme, part, me.total)}, "
             f"{say(me.quarterly, style)} {_be(me.quarterly)} collected quarterly."))
     figures = [f for f in group.headlines if f.of == part.value]
-    shown = [f for f in figures if f.base]
+    shown = [f for f in figures if f.base and f.headline.sentence]
     if figures and not shown:
         return sentences + [figures[0].headline.empty.format(
             total=say(counts.total, style), nouns=_noun(scheme, part, counts.total))]

@@ -109,6 +109,7 @@ class Headline(_Model):
     others: Others = Others.NONE
     share: str = ""  # "the share of milestones progressing well", for change sentences
     empty: str = "None could be rated this quarter."
+    sentence: bool = True  # whether the summary gives it a sentence of its own
 
 
 class PercentFormat(_Model):
@@ -389,7 +390,7 @@ def rule_breaks(scheme: Scheme) -> list[str]:
     for i, h in enumerate(scheme.headlines):
         if names.count(h.name) > 1 and names.index(h.name) != i:
             problems.append(f"headlines.{i}.name: {h.name!r} is used by two headlines")
-        known = scheme.keys(h.of)
+        known = list(dict.fromkeys(scheme.keys(h.of)))
         base = list(h.base) if isinstance(h.base, list) else []
         for field, keys in (("counts", h.counts), ("base", base)):
             for j, key in enumerate(keys):
