@@ -34,8 +34,10 @@ def _summary(args: argparse.Namespace) -> int:
                                     (Part.MEASURES, group.measures, scheme.nouns.measure)):
             if not counts.total:
                 continue
-            heads = [f"{nouns[1]} {h.count} of {h.base} {h.label.lower()} ({h.text})"
+            heads = [f"{h.count} of {h.base} {h.label.lower()} ({h.text})"
                      for h in group.headlines if h.of == part.value]
+            if heads and not heads[0].split(" ", 3)[3].startswith(nouns[1]):
+                heads[0] = f"{nouns[1]} {heads[0]}"
             states = [f"{s.label.lower()} {counts.statuses.get(s.key, 0)}"
                       for s in scheme.statuses(part)]
             parts.append(", ".join([*heads, *states]) if heads else

@@ -146,7 +146,8 @@ class Report:
                     "no trend charts this time.")
             return section("trends", "Trends", f"<p>{esc(text)}</p>")
         values = self._measure_history()
-        parts = [figure(charts.rag_by_quarter(history), "chart-rag-trend")]
+        parts = ([figure(charts.rag_by_quarter(history), "chart-rag-trend")]
+                 if self.summary.rollup.overall.milestones.total else [])
         if len(values):
             parts.append(figure(charts.measure_trends(values, self.params.year),
                                 "chart-measure-trend"))
@@ -161,6 +162,7 @@ class Report:
             ["Year", esc(p.year)],
             ["Quarter", esc(p.quarter)],
             ["Organisation", esc(p.organisation or "Not given")],
+            ["Scheme", esc(self.scheme.name)],
             ["Rendered", esc(self.started.strftime("%d %B %Y at %H:%M %Z").strip())],
             ["perfkit version", esc(__version__)],
         ]
@@ -285,7 +287,8 @@ def open_report(data: str, year: str, quarter: int, organisation: str = "",
                           f"(known keys: {', '.join(KNOWN_KEYS)})")
     params = check_params(dict(data=str(data), year=year, quarter=quarter,
                                organisation=organisation or "", title=title,
-                               covering=covering, plan_span=plan_span, scheme=scheme))
+                               covering=covering, plan_span=plan_span,
+                               scheme=scheme or "chesterfield"))
     folder = Path(base) if base else Path.cwd()
     path = resolve_data(params.data, folder)
     chosen = load_scheme(params.scheme, folder)

@@ -405,3 +405,16 @@ def test_equal_counts_give_equal_milestone_percentages(rags, rnd):
         for k2, n2 in a.statuses.items():
             if n1 == n2 and k1 in a.pct and k2 in a.pct:
                 assert a.pct[k1] == a.pct[k2]
+
+
+def test_summary_command_prints_the_schemes_headlines(tmp_path, capsys):
+    plan = COUNCILS["lincoln"]
+    params = tmp_path / "p.yaml"
+    params.write_text(f"data: {plan.write(tmp_path / 'l')}\nyear: '{plan.year}'\nquarter: 2\n"
+                      "scheme: lincoln\n")
+    assert main(["summary", str(params)]) == 0
+    out = capsys.readouterr().out
+    assert "All priorities: measures 44 of 64 within or exceeding targets (68.7%)" in out
+    assert main(["summary", "--json", str(params)]) == 0
+    figures = json.loads(capsys.readouterr().out)["headlines"]
+    assert [(h["count"], h["base"], h["text"]) for h in figures] == [(44, 64, "68.7%")]
