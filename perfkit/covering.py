@@ -58,6 +58,7 @@ def _figures(group: Group) -> dict:
             "total": say(m.total), "rated": say(m.rated), "green": say(m.green),
             "amber": say(m.amber), "red": say(m.red), "complete": say(m.complete),
             "progressing_well": say(m.progressing_well),
+            "statuses": {k: say(n) for k, n in m.statuses.items()},
             "pct_progressing_well": f"{m.pct_progressing_well}%",
             **{f"pct_{k}": f"{v}%" for k, v in m.pct.items()},
         },
@@ -65,8 +66,12 @@ def _figures(group: Group) -> dict:
             "total": say(me.total), "quarterly": say(me.quarterly), "tracked": say(me.tracked),
             "met": say(me.met), "near": say(me.near), "missed": say(me.missed),
             "not_due": say(me.not_due),
+            "statuses": {k: say(n) for k, n in me.statuses.items()},
             "pct_met": "no" if me.pct_met is None else f"{me.pct_met}%",
         },
+        # The scheme's headlines, as its report prints them: {{ headlines.met.text }}.
+        "headlines": {h.name: {"label": h.label, "text": h.text, "count": say(h.count),
+                               "base": say(h.base)} for h in group.headlines},
     }
 
 

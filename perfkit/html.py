@@ -18,6 +18,7 @@ import pandas as pd
 
 from perfkit.charts import Figure
 from perfkit.model import Rag, Status, Travel
+from perfkit.scheme import Part, Scheme
 
 ALLOWED_TAGS = {"p", "br", "ul", "ol", "li", "strong", "b", "em", "i", "u", "a", "span",
                 "sub", "sup"}
@@ -146,6 +147,16 @@ def status_badge(status: Status) -> str:
     return f'<span class="badge status-{status.value}">{esc(status.label)}</span>'
 
 
+def state_badge(scheme: Scheme, part: Part, key: object) -> str:
+    """A status in the scheme's word, on its colour (a pair that passes 4.5:1)."""
+    if not isinstance(key, str):
+        return '<span class="badge badge-none">No status</span>'
+    fill, ink = scheme.colours(part, key)
+    css = "rag" if part is Part.MILESTONES else "status"
+    return (f'<span class="badge {css}-{esc(key)}" style="background: {fill}; color: {ink}">'
+            f"{esc(scheme.label(part, key))}</span>")
+
+
 def travel_text(travel: Travel | None) -> str:
     if travel is None or travel != travel:
         return '<span class="muted">Not comparable</span>'
@@ -177,7 +188,8 @@ def table(caption: str, headers: Sequence[str], rows: Iterable[Sequence[str]],
 def frame_table(caption: str, frame: pd.DataFrame) -> str:
     """Any small DataFrame as an accessible table, every cell escaped."""
     rows = [[esc(v) for v in record] for record in frame.itertuples(index=False, name=None)]
-    return table(caption, [str(c).capitalize() for c in frame.columns], rows, css="data")
+    return table(caption, [str(c).replace("_", " ").capitalize() for c in frame.columns], rows,
+                 css="data")
 
 
 _SVG_ROOT = re.compile(r"<svg\b([^>]*)>", re.S)
@@ -205,7 +217,8 @@ def figure(fig: Figure, ident: str) -> str:
             f'<div class="chart-svg" tabindex="0" role="region" aria-label="Chart: {esc(fig.title)}">'
             f'{svg}</div>'
             f"<details><summary>{esc(fig.title)}: the figures as a table</summary>"
-            f"{frame_table(fig.title, fig.data)}</details></figure>")
+            f"{frame_table(fig.title, fig.data if fig.table is None else fig.table)}"
+            "</details></figure>")
 
 
 def _plain_spec(spec: object) -> object:

@@ -14,7 +14,7 @@ import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 import pandas as pd
@@ -25,10 +25,13 @@ from perfkit.limits import (
     MAX_UNZIPPED_BYTES, clip,
 )
 from perfkit.model import (
-    CONTRACT, LEVEL_ALLOWED, OPTIONAL, OPTIONAL_TABLES, RAG_ALLOWED, REQUIRED, YEAR_ALLOWED,
-    Frequency, Level, Polarity, Profile, Rag, Table,
+    CONTRACT, LEVEL_ALLOWED, OPTIONAL, OPTIONAL_TABLES, REQUIRED, YEAR_ALLOWED,
+    Frequency, Level, Polarity, Profile, Table,
     is_financial_year,
 )
+
+if TYPE_CHECKING:
+    from perfkit.scheme import Scheme
 
 #: Row numbers in messages are spreadsheet rows: the header is row 1.
 FIRST_DATA_ROW = 2
@@ -60,8 +63,10 @@ class Dataset:
         return f"{name.value}.csv"
 
 
-def load_dataset(path: str | Path) -> Dataset:
+def load_dataset(path: str | Path, scheme: "Scheme | None" = None) -> Dataset:
     """Read and validate a dataset folder or ``.xlsx`` workbook.
+
+    The ``rag`` columns take the ``scheme``'s words (by default, Chesterfield's).
 
     >>> ds = load_dataset("data/chesterfield")
     >>> len(ds.milestones), len(ds.measures)
@@ -84,7 +89,7 @@ def load_dataset(path: str | Path) -> Dataset:
         if name not in frames:
             frames[name] = _empty(name)
     dataset = Dataset(source, *(frames.get(name, _empty(name)) for name in Table))
-    problems += validate(dataset, absent)
+    problems += validate(dataset, absent, scheme)
     if problems:
         raise DataError(problems)
     return dataset
@@ -447,8 +452,12 @@ def _cell_text(cell) -> str:
 
 # --- validation -------------------------------------------------------------------------
 
-def validate(dataset: Dataset, absent: set[Table] = frozenset()) -> list[Problem]:
+def validate(dataset: Dataset, absent: set[Table] = frozenset(),
+             scheme: "Scheme | None" = None) -> list[Problem]:
     """Every breach of the data contract in the dataset; ``absent`` tables are already reported."""
+    from perfkit.scheme import load_scheme
+
+    scheme = scheme or load_scheme()
     problems: list[Problem] = []
     whole: set[Table] = set()
     for name in Table:
@@ -465,8 +474,8 @@ def validate(dataset: Dataset, absent: set[Table] = frozenset()) -> list[Problem
                                     what="required column is missing"))
         if missing:
             continue
-        problems.extend(_cell_problems(frame, where, name))
-    return problems + _references(dataset, whole) + _values(dataset, whole)
+        problems.extend(_cell_problems(frame, where, name, scheme))
+    return problems + _references(dataset, whole) + _values(dataset, whole, scheme)
 
 
 @dataclass(frozen=True)
@@ -481,7 +490,7 @@ def _allowed(values) -> str:
     return ", ".join(v.value for v in values)
 
 
-def _columns(name: Table) -> dict[str, list[Rule]]:
+def _columns(name: Table, scheme: "Scheme") -> dict[str, list[Rule]]:
     """Each column's rules; a column not in the table is not checked (optional columns)."""
     filled = Rule(lambda v: v != "", "any text (this cell is required)")
     year = Rule(is_financial_year, YEAR_ALLOWED)
@@ -492,10 +501,11 @@ def _columns(name: Table) -> dict[str, list[Rule]]:
         columns["quarter"] = [Rule(lambda v: v in ("1", "2", "3", "4"),
                                    "a quarter number from 1 to 4")]
     if name is Table.MILESTONE_UPDATES:
-        columns["rag"] = [Rule(lambda v: Rag.parse(v) is not None, RAG_ALLOWED)]
+        columns["rag"] = [Rule(lambda v: scheme.word_key("milestones", v) is not None,
+                               scheme.allowed("milestones"))]
     if name is Table.MEASURE_UPDATES:
-        columns["rag"] = [Rule(lambda v: v == "" or Rag.parse(v) is not None,
-                               f"blank or {RAG_ALLOWED}")]
+        columns["rag"] = [Rule(lambda v: v == "" or scheme.word_key("measures", v) is not None,
+                               f"blank or {scheme.allowed('measures')}")]
     if name is Table.MEASURES:
         columns["frequency"] = [Rule(lambda v: v.lower() in Frequency._value2member_map_,
                                      _allowed(Frequency))]
@@ -513,7 +523,8 @@ def _columns(name: Table) -> dict[str, list[Rule]]:
     return columns
 
 
-def _cell_problems(frame: pd.DataFrame, where: str, name: Table) -> list[Problem]:
+def _cell_problems(frame: pd.DataFrame, where: str, name: Table,
+                   scheme: "Scheme") -> list[Problem]:
     """Duplicate keys, then every cell that breaks its column's rules, in row order.
 
     Each rule is asked once per distinct text in the column, not once per cell.
@@ -527,7 +538,7 @@ def _cell_problems(frame: pd.DataFrame, where: str, name: Table) -> list[Problem
         for at in np.flatnonzero(twice):
             problems.append(Problem(where, int(rows[at]), ident, frame[ident].iat[at],
                                     f"one row per {' and '.join(key)}", what="is a duplicate"))
-    for column, rules in _columns(name).items():
+    for column, rules in _columns(name, scheme).items():
         if column not in frame.columns:
             continue
         # A missing cell (a short CSV row) is judged, and shown, as a blank one.
@@ -579,7 +590,9 @@ def _references(dataset: Dataset, whole: set[Table]) -> list[Problem]:
         # A row whose year is malformed is reported once, for its year, not again here, and
         # neither are the rows that point at it.
         misdated = set(parents.loc[~parents["year"].map(is_financial_year), parent_column])
-        rows = rows[rows["year"].map(is_financial_year) & ~rows[column].isin(misdated)]
+        # astype(bool): on an empty table the mask must not be read as a list of columns.
+        rows = rows[(rows["year"].map(is_financial_year)
+                     & ~rows[column].isin(misdated)).astype(bool)]
         known = set(zip(parents["year"], parents[parent_column]))
         for year, ident, row in zip(rows["year"], rows[column], rows[ROW]):
             if (year, ident) not in known:
@@ -590,7 +603,7 @@ def _references(dataset: Dataset, whole: set[Table]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.file, p.row or 0))
 
 
-def _values(dataset: Dataset, whole: set[Table]) -> list[Problem]:
+def _values(dataset: Dataset, whole: set[Table], scheme: "Scheme") -> list[Problem]:
     """Values that cannot be read against their measure's numeric target."""
     from perfkit.targets import Kind, Unit, parse_target, parse_value
 
@@ -602,7 +615,10 @@ def _values(dataset: Dataset, whole: set[Table]) -> list[Problem]:
     plan = dataset.measures.drop_duplicates(["year", "measure_id"])
     targets = {(m["year"], m["measure_id"]): m for m in plan.to_dict("records")}
     problems = []
-    for row in updates[updates["value"] != ""].to_dict("records"):
+    # The scheme's own "not yet" and "no data" words stand in for a figure.
+    words = scheme.value_words()
+    for row in updates[(updates["value"] != "")
+                       & ~updates["value"].str.lower().isin(words)].to_dict("records"):
         key = (row["year"], row["measure_id"])
         if key not in targets or row["quarter"] not in ("1", "2", "3", "4"):
             continue

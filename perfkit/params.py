@@ -30,6 +30,7 @@ class ReportParams(BaseModel):
     title: str | None = None
     covering: str | None = None  # the Cabinet covering report's Markdown file
     plan_span: str | None = None  # the Council Plan's years, such as "2019 – 2023"
+    scheme: str = "chesterfield"  # a built-in scheme's name, or a scheme YAML file
 
     @field_validator("data", "year", "organisation", "title", "covering", "plan_span")
     @classmethod

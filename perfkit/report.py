@@ -73,6 +73,7 @@ def render(params_path: str | Path, out_root: str | Path = "outputs",
 
     from perfkit.load import load_dataset
     from perfkit.params import load_params, resolve_beside
+    from perfkit.scheme import load_scheme, scheme_reference
     from perfkit.summary import summarise
 
     params, data = load_params(params_path)
@@ -80,8 +81,10 @@ def render(params_path: str | Path, out_root: str | Path = "outputs",
         from perfkit.pdf import require_renderer
 
         require_renderer()
-    dataset = load_dataset(data)
-    summary = summarise(dataset, params.year, params.quarter)
+    here = Path(params_path).resolve().parent
+    scheme = load_scheme(params.scheme, here)
+    dataset = load_dataset(data, scheme)
+    summary = summarise(dataset, params.year, params.quarter, scheme)
     covering = None
     if params.covering:
         # Checked before the kernel starts: an unknown field fails fast, naming its line.
@@ -103,7 +106,8 @@ def render(params_path: str | Path, out_root: str | Path = "outputs",
                 parameters={"data": str(data), "year": params.year, "quarter": params.quarter,
                             "organisation": params.organisation, "title": params.title,
                             "covering": str(covering_path) if covering else None,
-                            "plan_span": params.plan_span},
+                            "plan_span": params.plan_span,
+                            "scheme": scheme_reference(params.scheme, here)},
                 progress_bar=False, log_output=False, cwd=str(notebook.parent),
                 kernel_name="python3",
                 # The kernel talks to this process over loopback only; its warning that TCP
