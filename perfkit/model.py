@@ -53,10 +53,10 @@ class Status(StrEnum):
     NOT_DUE = "not_due"
     NO_TARGET = "no_target"
     UNPARSED = "unparsed"
-    #: The value says explicitly that there is no figure: "Data not available", "No data".
-    NO_DATA = "no_data"
     #: Only in a quarter's assessment: a quarterly measure with no figure is a data problem.
     MISSING = "missing"
+    #: A value such as "Data not available": reported, but with no figure to check.
+    NO_DATA = "no_data"
 
     @property
     def label(self) -> str:
@@ -75,8 +75,8 @@ _STATUS_LABELS = {
     Status.NOT_DUE: "Not due",
     Status.NO_TARGET: "No target",
     Status.UNPARSED: "Not readable",
-    Status.NO_DATA: "No data",
     Status.MISSING: "No update",
+    Status.NO_DATA: "No data",
 }
 
 STATUS_RAG = {Status.MET: Rag.GREEN, Status.NEAR: Rag.AMBER, Status.MISSED: Rag.RED}

@@ -189,7 +189,7 @@ def test_a_plan_may_leave_out_milestones_or_measures(part, counts, how, sample_c
     assert main(["summary", str(params)]) == 0
     out = capsys.readouterr().out
     if part == "milestones":
-        assert "quarterly measures met 16 of 20 (80%)" in out
+        assert "All priorities: measures 16 of 20 met target (80%)" in out
     else:
         assert "milestones 31 of 36 progressing well (86%)" in out
 
