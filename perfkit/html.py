@@ -125,7 +125,9 @@ def figure(fig: Figure, ident: str) -> str:
     """The chart as inline SVG named for assistive technology, with its figures as a table."""
     import vl_convert
 
-    svg = vl_convert.vegalite_to_svg(fig.chart.to_dict())
+    # The builders' specs are validated against the schema in tests; at render time that
+    # validation would only repeat work on every chart.
+    svg = vl_convert.vegalite_to_svg(fig.chart.to_dict(validate=False))
     # vl-convert drops the chart's description; give the root a role and a name, or screen
     # readers meet an unlabelled graphic.
     label = esc(fig.description)

@@ -7,14 +7,19 @@ only when complete, so a failed run never replaces the last good report.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
+import signal
 import tempfile
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
-from perfkit.errors import ParamsError, PerfkitError, RenderError
+from perfkit.errors import Interrupted, OutOfTime, ParamsError, PerfkitError, RenderError
 
 PACKAGE = Path(__file__).resolve().parent
 NOTEBOOK = PACKAGE.parent / "notebooks" / "quarterly_report.ipynb"
@@ -79,26 +84,48 @@ def export_html(notebook, title: str) -> str:
     return body
 
 
+DEFAULT_TIMEOUT = 300  # seconds; the sample renders in a few, so this only stops a hang
+ENGINE = "perfkit"  # perfkit's in-process papermill engine (perfkit.engine)
+
+
 def render(params_path: str | Path, out_root: str | Path = "outputs",
-           notebook: Path = NOTEBOOK) -> Rendered:
+           notebook: Path = NOTEBOOK, *, kernel: bool = False,
+           timeout: float | None = DEFAULT_TIMEOUT) -> Rendered:
     """Render one params file into ``out_root/<year>-<yy>-Q<n>/``.
 
-    The data are validated before a kernel starts, so bad input fails fast with every
-    problem listed (a :class:`~perfkit.errors.DataError`).
+    The data are validated before the notebook runs, so bad input fails fast with every
+    problem listed (a :class:`~perfkit.errors.DataError`). By default the notebook runs in
+    this process (perfkit's papermill engine), reusing the data validated here; with
+    ``kernel=True`` it runs in a real Jupyter kernel, as JupyterLab would. ``timeout`` is
+    the wall-clock limit on the whole render, in seconds (``None`` for none); past it the
+    render stops with a :class:`~perfkit.errors.RenderError` and nothing is published.
     """
-    import papermill as pm
-    from papermill.exceptions import PapermillExecutionError
+    with time_limit(timeout):
+        try:
+            made = _make(Path(params_path), Path(out_root), notebook, kernel, timeout)
+        except OutOfTime:
+            raise RenderError(f"{params_path}: rendering took longer than the limit of "
+                              f"{timeout:g} s (perfkit report --timeout); nothing was "
+                              "published and the last good report is unchanged") from None
+    files, rendered = made
+    # The set is written as one block, after all the work and outside the time limit.
+    for name, content in files.items():
+        write_atomically(rendered.folder / name, content)
+    (rendered.folder / "report.failed.ipynb").unlink(missing_ok=True)
+    return rendered
 
-    from perfkit.load import load_dataset
+
+def _make(params_path: Path, out_root: Path, notebook: Path, kernel: bool,
+          timeout: float | None) -> tuple[dict[str, str], Rendered]:
+    """Every file of the quarter's set, in memory, and where they will be published."""
+    from perfkit import cache
     from perfkit.params import load_params, resolve_beside
-    from perfkit.summary import summarise
 
     params, data = load_params(params_path)
-    dataset = load_dataset(data)
-    summary = summarise(dataset, params.year, params.quarter)
-    covering = None
+    dataset, summary = cache.summarise(data, params.year, params.quarter)
+    covering = covering_path = None
     if params.covering:
-        # Checked before the kernel starts: an unknown field fails fast, naming its line.
+        # Checked before the notebook runs: an unknown field fails fast, naming its line.
         from perfkit.covering import build_covering
 
         covering_path = resolve_beside(params_path, params.covering)
@@ -106,45 +133,104 @@ def render(params_path: str | Path, out_root: str | Path = "outputs",
                                   organisation=params.organisation,
                                   plan_span=params.plan_span,
                                   title=f"{params.heading}: covering report")
-    folder = output_folder(Path(out_root), params.slug)
-    folder.mkdir(parents=True, exist_ok=True)
-    executed = folder / "report.ipynb"
-    failed = folder / "report.failed.ipynb"
-    scratch = folder / f".report.{os.getpid()}.ipynb"
+    folder = output_folder(out_root, params.slug)
+    parameters = {"data": str(data), "year": params.year, "quarter": params.quarter,
+                  "organisation": params.organisation, "title": params.title,
+                  "covering": str(covering_path) if covering else None,
+                  "plan_span": params.plan_span}
     try:
-        nb = pm.execute_notebook(
-            str(notebook), str(scratch),
-            parameters={"data": str(data), "year": params.year, "quarter": params.quarter,
-                        "organisation": params.organisation, "title": params.title,
-                        "covering": str(covering_path) if covering else None,
-                        "plan_span": params.plan_span},
-            progress_bar=False, log_output=False, cwd=str(notebook.parent),
-            kernel_name="python3",
-            # The kernel talks to this process over loopback only; its warning that TCP is
-            # unencrypted would be noise in every scheduled run's log.
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
-        )
-    except PapermillExecutionError as err:
-        os.replace(scratch, failed)
-        raise RenderError(f"{params_path}: the report notebook failed at cell "
-                          f"{err.exec_count} ({err.ename}: {err.evalue}). The executed "
-                          f"notebook, with the failing cell marked, is {failed}") from None
-    except BaseException:
-        Path(scratch).unlink(missing_ok=True)
-        raise
-    page = export_html(nb, params.heading)
-    os.replace(scratch, executed)
-    html = folder / "report.html"
-    write_atomically(html, page)
-    summary_path = folder / "summary.json"
-    write_atomically(summary_path, json.dumps(summary.rollup.to_summary(), indent=2) + "\n")
-    cabinet = None
+        nb, executed = execute(notebook, parameters, kernel=kernel, timeout=timeout)
+    except NotebookFailed as err:
+        failed = folder / "report.failed.ipynb"
+        write_atomically(failed, err.notebook)
+        raise RenderError(f"{params_path}: {err} The executed notebook, with the failing "
+                          f"cell marked, is {failed}") from None
+    files = {"report.html": export_html(nb, params.heading), "report.ipynb": executed,
+             "summary.json": json.dumps(summary.rollup.to_summary(), indent=2) + "\n"}
     if covering:
-        cabinet = folder / "cabinet.html"
-        write_atomically(cabinet, cabinet_page(covering, params, html.name))
-    failed.unlink(missing_ok=True)
-    return Rendered(folder, html, executed, summary_path, cabinet,
-                    tuple(str(w) for w in covering.warnings) if covering else ())
+        files["cabinet.html"] = cabinet_page(covering, params, "report.html")
+    rendered = Rendered(folder, folder / "report.html", folder / "report.ipynb",
+                        folder / "summary.json",
+                        folder / "cabinet.html" if covering else None,
+                        tuple(str(w) for w in covering.warnings) if covering else ())
+    return files, rendered
+
+
+class NotebookFailed(RenderError):
+    """A cell of the notebook raised; ``notebook`` is the executed notebook, cell marked."""
+
+    def __init__(self, message: str, notebook: str):
+        super().__init__(message)
+        self.notebook = notebook
+
+
+def execute(notebook: Path, parameters: dict, *, kernel: bool = False,
+            timeout: float | None = None):
+    """Run the notebook with papermill; return the executed notebook and its JSON text.
+
+    A failing cell raises :class:`NotebookFailed`, which carries the executed notebook
+    with papermill's marker on that cell.
+    """
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    options: dict = dict(progress_bar=False, log_output=False, cwd=str(notebook.parent),
+                         kernel_name="python3",
+                         # Saves after every cell are for watching a long run; a report
+                         # is written once, when it is whole.
+                         request_save_on_cell_execute=False)
+    if kernel:
+        # The kernel talks to this process over loopback only; its warning that TCP is
+        # unencrypted would be noise in every scheduled run's log.
+        options.update(extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                       execution_timeout=timeout, shutdown_kernel="immediate")
+    else:
+        from papermill.engines import papermill_engines
+
+        from perfkit.engine import InProcessEngine
+
+        # The entry point registers it too; this covers a source tree never pip-installed.
+        papermill_engines.register(ENGINE, InProcessEngine)
+        options.update(engine_name=ENGINE)
+    # papermill writes the executed notebook (with its error marker, on failure) once, at
+    # the end: to a private folder, never into the published one.
+    with tempfile.TemporaryDirectory(prefix="perfkit-run-") as scratch:
+        output = Path(scratch) / "report.ipynb"
+        try:
+            nb = pm.execute_notebook(str(notebook), str(output), parameters=parameters,
+                                     **options)
+        except PapermillExecutionError as err:
+            raise NotebookFailed(f"the report notebook failed at cell {err.exec_count} "
+                                 f"({err.ename}: {err.evalue}).",
+                                 output.read_text(encoding="utf-8")) from None
+        except Exception as err:
+            if type(err).__name__ == "CellTimeoutError":  # nbclient's, under --kernel
+                raise OutOfTime(timeout or 0) from None
+            raise
+        return nb, output.read_text(encoding="utf-8")
+
+
+@contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise :class:`~perfkit.errors.OutOfTime` in the main thread after ``seconds``.
+
+    SIGALRM interrupts whatever the main thread runs, a notebook cell included. Elsewhere
+    (a thread) no limit is set.
+    """
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(signum, frame):
+        raise OutOfTime(seconds)
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def cabinet_page(covering, params, appendix: str) -> str:
@@ -175,36 +261,170 @@ class Outcome:
     bad_input: bool = False
 
 
-def _render_one(args: tuple[Path, Path, Path]) -> Outcome:
-    params_path, out_root, notebook = args
+@dataclass(frozen=True)
+class Job:
+    """One params file to render, and how."""
+
+    params: Path
+    out_root: Path
+    notebook: Path = NOTEBOOK
+    kernel: bool = False
+    timeout: float | None = DEFAULT_TIMEOUT
+
+
+def _render_one(job: Job) -> Outcome:
+    global _busy
+    if _stopping:  # a worker told to stop takes on nothing new
+        raise Interrupted(_stopping)
     try:
-        return Outcome(params_path, render(params_path, out_root, notebook), None)
+        _busy = True
+        return Outcome(job.params, render(job.params, job.out_root, job.notebook,
+                                          kernel=job.kernel, timeout=job.timeout), None)
     except RenderError as err:
-        return Outcome(params_path, None, str(err))
+        return Outcome(job.params, None, _naming(job.params, err))
     except PerfkitError as err:
-        return Outcome(params_path, None, str(err), bad_input=True)
+        return Outcome(job.params, None, _naming(job.params, err), bad_input=True)
     except Exception as err:  # a worker must report, not vanish, so the others finish
-        return Outcome(params_path, None, f"{params_path}: {type(err).__name__}: {err}")
+        return Outcome(job.params, None, f"{job.params}: {type(err).__name__}: {err}")
+    finally:
+        _busy = False
+
+
+def _naming(params: Path, err: Exception) -> str:
+    """The error's message, led by the params file it came from (a batch names each)."""
+    text = str(err)
+    return text if text.startswith(str(params)) else f"{params}: {text}"
 
 
 def render_many(params_paths: Iterable[Path], out_root: Path, jobs: int | None = None,
                 on_done: Callable[[Outcome], None] | None = None,
-                notebook: Path = NOTEBOOK) -> list[Outcome]:
-    """Render several params files in parallel processes, at most one per core."""
-    paths = list(params_paths)
-    if len(paths) == 1:
-        outcome = _render_one((paths[0], out_root, notebook))
+                notebook: Path = NOTEBOOK, *, kernel: bool = False,
+                timeout: float | None = DEFAULT_TIMEOUT) -> list[Outcome]:
+    """Render several params files in worker processes, at most one per core.
+
+    Each worker imports the toolchain once and renders several quarters in turn. A signal
+    (:class:`~perfkit.errors.Interrupted`, raised by :func:`stop_on_signals`) stops every
+    worker at once: no report is started after it, and none is half-written.
+    """
+    todo = [Job(Path(p), Path(out_root), notebook, kernel, timeout) for p in params_paths]
+    if len(todo) == 1:
+        outcome = _render_one(todo[0])
         if on_done:
             on_done(outcome)
         return [outcome]
-    workers = max(1, min(len(paths), jobs or os.cpu_count() or 1))
     outcomes = []
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(_render_one, (p, out_root, notebook)) for p in paths]
-        for future in as_completed(futures):
-            outcome = future.result()
-            outcomes.append(outcome)
-            if on_done:
-                on_done(outcome)
-    order = {p: i for i, p in enumerate(paths)}
-    return sorted(outcomes, key=lambda o: order[o.params])
+    for outcome in _prepare(todo):
+        outcomes.append(outcome)
+        if on_done:
+            on_done(outcome)
+    failed = {o.params for o in outcomes}
+    todo = [job for job in todo if job.params not in failed]
+    workers = max(1, min(len(todo), jobs or os.cpu_count() or 1))
+    if todo:
+        _warm_up()
+        # fork: the workers start with what this process has imported and validated.
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_start,
+                                   mp_context=multiprocessing.get_context("fork"))
+        try:
+            for future in as_completed([pool.submit(_render_one, job) for job in todo]):
+                outcome = future.result()
+                outcomes.append(outcome)
+                if on_done:
+                    on_done(outcome)
+        except BaseException:
+            _stop_workers(pool)
+            raise
+        pool.shutdown()
+    order = {job.params: i for i, job in enumerate(todo)}
+    return sorted(outcomes, key=lambda o: order.get(o.params, -1))
+
+
+def _prepare(todo: list[Job]) -> Iterator[Outcome]:
+    """Validate every params file and dataset here, once, before the workers fork.
+
+    The workers inherit the validated data (:mod:`perfkit.cache`), and a file with bad
+    input is reported now, by name, without a worker's time.
+    """
+    from perfkit import cache
+    from perfkit.params import load_params
+
+    for job in todo:
+        try:
+            params, data = load_params(job.params)
+            cache.summarise(data, params.year, params.quarter)
+        except PerfkitError as err:
+            yield Outcome(job.params, None, _naming(job.params, err), bad_input=True)
+
+
+def _warm_up() -> None:
+    """Import the toolchain once, before forking, so no worker imports it again."""
+    import IPython.core.interactiveshell  # noqa: F401
+    import nbconvert  # noqa: F401
+    import papermill  # noqa: F401
+
+    import perfkit.sections  # noqa: F401  (pandas, altair, nh3)
+
+
+# -- signals ---------------------------------------------------------------------------------
+
+_stopping = 0  # the signal that told this process to stop, once one has
+_busy = False  # a worker is rendering (so a signal must unwind it, not end it)
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """SIGINT and SIGTERM raise :class:`~perfkit.errors.Interrupted` in the main thread.
+
+    Only the first: a second Ctrl-C while the run cleans up must not cut the clean-up short.
+    """
+    def stop(signum, frame):
+        global _stopping
+        if _stopping:
+            return
+        _stopping = signum
+        raise Interrupted(signum)
+
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def _worker_start() -> None:
+    """In a worker: a signal unwinds the render in hand (removing what it had begun to
+    write) and then ends the worker; an idle worker simply ends."""
+    global _stopping, _busy
+    _stopping, _busy = 0, False
+
+    def stop(signum, frame):
+        global _stopping
+        if _stopping:
+            return
+        _stopping = signum
+        if _busy:
+            raise Interrupted(signum)
+        os._exit(128 + signum)
+
+    for s in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(s, stop)
+
+
+def _stop_workers(pool: ProcessPoolExecutor, grace: float = 5.0) -> None:
+    """Tell every worker to stop, cancel what has not started, and wait a little."""
+    workers = multiprocessing.active_children()
+    for worker in workers:
+        if worker.pid:
+            try:
+                os.kill(worker.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+    pool.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + grace
+    for worker in workers:
+        worker.join(max(0.0, deadline - time.monotonic()))
+    for worker in workers:
+        if worker.is_alive():
+            worker.kill()
+            worker.join(1)

@@ -13,15 +13,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from perfkit import charts
+from perfkit import cache, charts
 from perfkit.errors import ParamsError
 from perfkit.html import (
     Fragment, badge, clean, esc, figure, paragraphs, section, status_badge, table, travel_text,
 )
-from perfkit.load import Dataset, load_dataset
+from perfkit.load import Dataset
 from perfkit.model import Issue, Rag, Status
 from perfkit.params import KNOWN_KEYS, ReportParams, check_params, resolve_data
-from perfkit.summary import Summary, summarise
+from perfkit.summary import Summary
 from perfkit.targets import parse_target, parse_value
 
 # Names a Jupyter kernel defines by itself, which are not parameters.
@@ -219,8 +219,8 @@ def open_report(data: str, year: str, quarter: int, organisation: str = "",
                                covering=covering, plan_span=plan_span))
     folder = Path(base) if base else Path.cwd()
     path = resolve_data(params.data, folder)
-    dataset = load_dataset(path)
-    summary = summarise(dataset, params.year, params.quarter)
+    # In-process (perfkit's engine) these are the objects `perfkit report` already validated.
+    dataset, summary = cache.summarise(path, params.year, params.quarter)
     warnings = []
     if params.covering:
         from perfkit.covering import read_source, hand_typed
