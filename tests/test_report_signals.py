@@ -171,7 +171,7 @@ def test_a_data_error_in_a_batch_names_its_params_file(tmp_path, two_quarters, s
     done = subprocess.run([sys.executable, "-m", "perfkit.cli", "report", str(good), str(bad),
                            "--out", str(tmp_path / "out")], cwd=ROOT, capture_output=True,
                           text=True, timeout=600)
-    assert done.returncode == 1  # one rendered, one bad: not all failures were bad input
+    assert done.returncode == 2  # every failure was bad input
     assert f"perfkit: {bad}: 1 problem in the data:" in done.stderr
     assert "  - milestone_updates.csv, row 6, column 'rag': 'Bright' is not allowed" in done.stderr
     assert done.stderr.splitlines()[-1] == "perfkit: 1 rendered, 1 failed"
