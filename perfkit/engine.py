@@ -247,6 +247,7 @@ class _Stream(io.TextIOBase):
     def write(self, text: str) -> int:
         if not isinstance(text, str):
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        self._capture.writing(self)
         self._parts.append(text)
         return len(text)
 
@@ -278,6 +279,10 @@ class _Capture:
     def flush(self) -> None:
         self.stdout.flush()
         self.stderr.flush()
+
+    def writing(self, stream: _Stream) -> None:
+        """Keep printed text in the order it was written across the two streams."""
+        (self.stderr if stream is self.stdout else self.stdout).flush()
 
     def _append(self, output) -> None:
         if self._clear_pending:

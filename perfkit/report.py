@@ -70,18 +70,61 @@ def _umask() -> int:
 
 
 def export_html(notebook, title: str) -> str:
-    """The executed notebook as one self-contained page: no inputs, no prompts, no CDN."""
-    from nbconvert import HTMLExporter
+    """The executed notebook as one self-contained page: its outputs, no inputs, no CDN.
 
-    notebook.metadata["title"] = title
-    exporter = HTMLExporter(
-        template_name=TEMPLATE, extra_template_basedirs=[str(TEMPLATES)],
-        exclude_input=True, exclude_output_prompt=True, exclude_input_prompt=True,
-        exclude_markdown=True, exclude_raw=True,
-    )
-    css = (TEMPLATES / TEMPLATE / "report.css").read_text(encoding="utf-8")
-    body, _ = exporter.from_notebook_node(notebook, resources={"perfkit_css": css})
-    return body
+    Written straight from perfkit's Jinja template rather than through nbconvert: the page
+    needs none of nbconvert's cell markup, and its exporter (import, template compile and a
+    BeautifulSoup pass over the page) was the largest cost of a report after the notebook.
+    """
+    from markupsafe import Markup
+
+    parts = [Markup(html) for cell in notebook.cells if cell.cell_type == "code"
+             for output in cell.get("outputs", []) if (html := _output_html(output))]
+    return _page_template().render(title=title, css=Markup(_css()), outputs=parts)
+
+
+def _output_html(output) -> str:
+    """One cell output as HTML, by the richest type it offers (the order nbconvert uses).
+
+    ``text/html`` and SVG are placed as they are, as nbconvert places them: they come from
+    the notebook's own code, and perfkit's sections escape and sanitise every data value.
+    """
+    from html import escape
+
+    kind = output.get("output_type")
+    if kind == "stream":
+        return f'<pre class="stream-{escape(output.get("name", ""))}">{escape(output.get("text", ""))}</pre>'
+    if kind == "error":
+        return f'<pre class="error">{escape(output.get("ename", ""))}: {escape(output.get("evalue", ""))}</pre>'
+    data = output.get("data", {})
+    for mime in ("text/html", "image/svg+xml"):
+        if mime in data:
+            value = data[mime]
+            return "".join(value) if isinstance(value, list) else value
+    for mime in ("image/png", "image/jpeg"):
+        if mime in data:
+            return f'<img src="data:{mime};base64,{escape(data[mime].strip())}" alt="">'
+    if "text/plain" in data:
+        text = data["text/plain"]
+        return f"<pre>{escape(''.join(text) if isinstance(text, list) else text)}</pre>"
+    return ""
+
+
+_TEMPLATES: dict = {}
+
+
+def _page_template():
+    if "page" not in _TEMPLATES:
+        from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+        env = Environment(loader=FileSystemLoader(TEMPLATES / TEMPLATE),
+                          autoescape=select_autoescape(["j2"]))
+        _TEMPLATES["page"] = env.get_template("report.html.j2")
+    return _TEMPLATES["page"]
+
+
+def _css() -> str:
+    return (TEMPLATES / TEMPLATE / "report.css").read_text(encoding="utf-8")
 
 
 DEFAULT_TIMEOUT = 300  # seconds; the sample renders in a few, so this only stops a hang
@@ -146,7 +189,7 @@ def _make(params_path: Path, out_root: Path, notebook: Path, kernel: bool,
         raise RenderError(f"{params_path}: {err} The executed notebook, with the failing "
                           f"cell marked, is {failed}") from None
     files = {"report.html": export_html(nb, params.heading), "report.ipynb": executed,
-             "summary.json": json.dumps(summary.rollup.to_summary(), indent=2) + "\n"}
+             "summary.json": summary_json(summary)}
     if covering:
         files["cabinet.html"] = cabinet_page(covering, params, "report.html")
     rendered = Rendered(folder, folder / "report.html", folder / "report.ipynb",
@@ -154,6 +197,29 @@ def _make(params_path: Path, out_root: Path, notebook: Path, kernel: bool,
                         folder / "cabinet.html" if covering else None,
                         tuple(str(w) for w in covering.warnings) if covering else ())
     return files, rendered
+
+
+def summary_json(summary) -> str:
+    """``summary.json``: the quarter's rollup for machines."""
+    return json.dumps(summary.rollup.to_summary(), indent=2) + "\n"
+
+
+def export_notebook(notebook, base: str | Path | None = None) -> dict[str, str]:
+    """``report.html`` and ``summary.json`` from a notebook the papermill CLI executed.
+
+    The parameters papermill injected say which data and quarter; a relative ``data`` path
+    is resolved from ``base`` (default: the current folder), as the notebook resolved it.
+    These are the files ``perfkit report`` writes for the same parameters.
+    """
+    from perfkit import cache
+    from perfkit.params import check_params, resolve_data
+
+    values = dict(notebook.metadata.get("papermill", {}).get("parameters", {}))
+    params = check_params(values, "the notebook's parameters")
+    data = resolve_data(params.data, Path(base) if base else Path.cwd())
+    _, summary = cache.summarise(data, params.year, params.quarter)
+    return {"report.html": export_html(notebook, params.heading),
+            "summary.json": summary_json(summary)}
 
 
 class NotebookFailed(RenderError):
