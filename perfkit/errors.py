@@ -58,6 +58,14 @@ class RenderError(PerfkitError):
     """Executing the report notebook or exporting it to HTML failed."""
 
 
+class OutputError(PerfkitError):
+    """The output folder cannot take the report: not writable, full, or not a folder."""
+
+
+class OutputBusyError(OutputError):
+    """Another run is writing the same quarter into the same output root."""
+
+
 class Stopped(BaseException):
     """A render stopped from outside: a signal, or the wall-clock limit.
 

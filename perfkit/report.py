@@ -1,7 +1,7 @@
 """Render a quarter: run the notebook with papermill, export one offline HTML file.
 
-Everything is written to a temporary file in the destination folder and renamed into place
-only when complete, so a failed run never replaces the last good report.
+Every file of a quarter is written into a staging folder and published as one set
+(:mod:`perfkit.publish`), so a failed or killed run never replaces the last good report.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import json
 import multiprocessing
 import os
 import signal
-import tempfile
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from perfkit.errors import Interrupted, OutOfTime, ParamsError, PerfkitError, RenderError
+from perfkit.publish import keep_failed, publishing
 
 PACKAGE = Path(__file__).resolve().parent
 NOTEBOOK = PACKAGE.parent / "notebooks" / "quarterly_report.ipynb"
@@ -46,27 +46,6 @@ def output_folder(out_root: Path, slug: str) -> Path:
     if folder.parent != root:
         raise ParamsError(f"output folder {folder} is outside the output root {root}")
     return folder
-
-
-def write_atomically(path: Path, content: str | bytes) -> None:
-    """Write beside the destination, then rename: readers see the old file or the new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = "wb" if isinstance(content, bytes) else "w"
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as handle:
-            handle.write(content)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; reports are for sharing
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def export_html(notebook, title: str) -> str:
@@ -140,31 +119,36 @@ def render(params_path: str | Path, out_root: str | Path = "outputs",
     problem listed (a :class:`~perfkit.errors.DataError`). By default the notebook runs in
     this process (perfkit's papermill engine), reusing the data validated here; with
     ``kernel=True`` it runs in a real Jupyter kernel, as JupyterLab would. ``timeout`` is
-    the wall-clock limit on the whole render, in seconds (``None`` for none); past it the
-    render stops with a :class:`~perfkit.errors.RenderError` and nothing is published.
+    the wall-clock limit on the render, in seconds (``None`` for none); past it the render
+    stops with a :class:`~perfkit.errors.RenderError` and nothing is published.
     """
-    with time_limit(timeout):
-        try:
-            made = _make(Path(params_path), Path(out_root), notebook, kernel, timeout)
-        except OutOfTime:
-            raise RenderError(f"{params_path}: rendering took longer than the limit of "
-                              f"{timeout:g} s (perfkit report --timeout); nothing was "
-                              "published and the last good report is unchanged") from None
-    files, rendered = made
-    # The set is written as one block, after all the work and outside the time limit.
-    for name, content in files.items():
-        write_atomically(rendered.folder / name, content)
-    (rendered.folder / "report.failed.ipynb").unlink(missing_ok=True)
+    from perfkit.params import load_params
+
+    params_path = Path(params_path)
+    params, data = load_params(params_path)
+    folder = output_folder(Path(out_root), params.slug)
+    try:
+        # The whole run holds the quarter's lock and writes into a staging folder; the set
+        # is published in one swap when the block ends, or not at all.
+        with publishing(folder.parent, params.slug) as staging:
+            with time_limit(timeout):
+                files, rendered = _make(params_path, params, data, folder, notebook,
+                                        staging.path / "report.ipynb", kernel, timeout)
+            for name, content in files.items():
+                staging.write(name, content)
+    except OutOfTime:
+        raise RenderError(f"{params_path}: rendering took longer than the limit of "
+                          f"{timeout:g} s (perfkit report --timeout); nothing was "
+                          "published and the last good report is unchanged") from None
     return rendered
 
 
-def _make(params_path: Path, out_root: Path, notebook: Path, kernel: bool,
-          timeout: float | None) -> tuple[dict[str, str], Rendered]:
-    """Every file of the quarter's set, in memory, and where they will be published."""
+def _make(params_path: Path, params, data: Path, folder: Path, notebook: Path,
+          executed: Path, kernel: bool, timeout: float | None) -> tuple[dict[str, str], Rendered]:
+    """Run the notebook (papermill writes it to ``executed``) and make the other files."""
     from perfkit import cache
-    from perfkit.params import load_params, resolve_beside
+    from perfkit.params import resolve_beside
 
-    params, data = load_params(params_path)
     dataset, summary = cache.summarise(data, params.year, params.quarter)
     covering = covering_path = None
     if params.covering:
@@ -176,20 +160,18 @@ def _make(params_path: Path, out_root: Path, notebook: Path, kernel: bool,
                                   organisation=params.organisation,
                                   plan_span=params.plan_span,
                                   title=f"{params.heading}: covering report")
-    folder = output_folder(out_root, params.slug)
     parameters = {"data": str(data), "year": params.year, "quarter": params.quarter,
                   "organisation": params.organisation, "title": params.title,
                   "covering": str(covering_path) if covering else None,
                   "plan_span": params.plan_span}
     try:
-        nb, executed = execute(notebook, parameters, kernel=kernel, timeout=timeout)
+        nb = execute(notebook, parameters, executed, kernel=kernel, timeout=timeout)
     except NotebookFailed as err:
-        failed = folder / "report.failed.ipynb"
-        write_atomically(failed, err.notebook)
+        failed = keep_failed(folder.parent, params.slug, "report.failed.ipynb",
+                             executed.read_bytes())
         raise RenderError(f"{params_path}: {err} The executed notebook, with the failing "
                           f"cell marked, is {failed}") from None
-    files = {"report.html": export_html(nb, params.heading), "report.ipynb": executed,
-             "summary.json": summary_json(summary)}
+    files = {"report.html": export_html(nb, params.heading), "summary.json": summary_json(summary)}
     if covering:
         files["cabinet.html"] = cabinet_page(covering, params, "report.html")
     rendered = Rendered(folder, folder / "report.html", folder / "report.ipynb",
@@ -223,19 +205,15 @@ def export_notebook(notebook, base: str | Path | None = None) -> dict[str, str]:
 
 
 class NotebookFailed(RenderError):
-    """A cell of the notebook raised; ``notebook`` is the executed notebook, cell marked."""
-
-    def __init__(self, message: str, notebook: str):
-        super().__init__(message)
-        self.notebook = notebook
+    """A cell of the notebook raised; papermill has written the notebook with it marked."""
 
 
-def execute(notebook: Path, parameters: dict, *, kernel: bool = False,
+def execute(notebook: Path, parameters: dict, output: Path, *, kernel: bool = False,
             timeout: float | None = None):
-    """Run the notebook with papermill; return the executed notebook and its JSON text.
+    """Run the notebook with papermill, which writes it to ``output`` once, at the end.
 
-    A failing cell raises :class:`NotebookFailed`, which carries the executed notebook
-    with papermill's marker on that cell.
+    A failing cell raises :class:`NotebookFailed`; ``output`` then holds the executed
+    notebook with papermill's marker on that cell.
     """
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
@@ -258,22 +236,16 @@ def execute(notebook: Path, parameters: dict, *, kernel: bool = False,
         # The entry point registers it too; this covers a source tree never pip-installed.
         papermill_engines.register(ENGINE, InProcessEngine)
         options.update(engine_name=ENGINE)
-    # papermill writes the executed notebook (with its error marker, on failure) once, at
-    # the end: to a private folder, never into the published one.
-    with tempfile.TemporaryDirectory(prefix="perfkit-run-") as scratch:
-        output = Path(scratch) / "report.ipynb"
-        try:
-            nb = pm.execute_notebook(str(notebook), str(output), parameters=parameters,
-                                     **options)
-        except PapermillExecutionError as err:
-            raise NotebookFailed(f"the report notebook failed at cell {err.exec_count} "
-                                 f"({err.ename}: {err.evalue}).",
-                                 output.read_text(encoding="utf-8")) from None
-        except Exception as err:
-            if type(err).__name__ == "CellTimeoutError":  # nbclient's, under --kernel
-                raise OutOfTime(timeout or 0) from None
-            raise
-        return nb, output.read_text(encoding="utf-8")
+    try:
+        return pm.execute_notebook(str(notebook), str(output), parameters=parameters,
+                                   **options)
+    except PapermillExecutionError as err:
+        raise NotebookFailed(f"the report notebook failed at cell {err.exec_count} "
+                             f"({err.ename}: {err.evalue}).") from None
+    except Exception as err:
+        if type(err).__name__ == "CellTimeoutError":  # nbclient's, under --kernel
+            raise OutOfTime(timeout or 0) from None
+        raise
 
 
 @contextmanager
