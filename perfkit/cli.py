@@ -80,7 +80,7 @@ def _report(args: argparse.Namespace) -> int:
         render_many(args.params, args.out, jobs=args.jobs, on_done=done,
                     kernel=args.kernel, timeout=args.timeout or None,
                     **({"notebook": args.notebook} if args.notebook else {}))
-    if len(args.params) > 1 or failures:
+    if len(args.params) > 1:
         print(f"perfkit: {rendered} rendered, {failures} failed", file=sys.stderr)
     if failures == 0:
         return 0

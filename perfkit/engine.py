@@ -61,8 +61,10 @@ def engine_class():
         class _InProcess(Engine):
             @classmethod
             def execute_managed_notebook(cls, nb_man, kernel_name, execution_timeout=None,
-                                         **kwargs):
-                run_cells(nb_man, execution_timeout=execution_timeout)
+                                         log_output=False, stdout_file=None,
+                                         stderr_file=None, **kwargs):
+                run_cells(nb_man, execution_timeout=execution_timeout, log_output=log_output,
+                          stdout_file=stdout_file, stderr_file=stderr_file)
                 return nb_man.nb
 
         _ENGINE = _InProcess
@@ -75,7 +77,8 @@ class CellTimeout(TimeoutError):
 
 # -- running the cells ----------------------------------------------------------------------
 
-def run_cells(nb_man, execution_timeout: float | None = None) -> None:
+def run_cells(nb_man, execution_timeout: float | None = None, log_output: bool = False,
+              stdout_file=None, stderr_file=None) -> None:
     """Run each code cell of ``nb_man.nb`` in a fresh shell, recording outputs as a kernel would.
 
     A cell that raises an ``Exception`` stops the run with a kernel-shaped error output, which
@@ -94,6 +97,7 @@ def run_cells(nb_man, execution_timeout: float | None = None) -> None:
                 if cell.cell_type != "code" or not cell.source.strip():
                     continue
                 failure = shell.run_notebook_cell(cell, execution_timeout)
+                _echo(cell, log_output, {"stdout": stdout_file, "stderr": stderr_file})
                 if failure is not None:
                     nb_man.cell_exception(cell, cell_index=index, exception=failure)
                     if not isinstance(failure, (Exception, SystemExit)):
@@ -101,6 +105,24 @@ def run_cells(nb_man, execution_timeout: float | None = None) -> None:
                     break
             finally:
                 nb_man.cell_complete(cell, cell_index=index)
+
+
+def _echo(cell, log_output: bool, files: dict) -> None:
+    """What papermill's kernel client does with a cell's printed text: log it, and copy it
+    to ``--stdout-file``/``--stderr-file`` when given."""
+    if not log_output and not any(files.values()):
+        return
+    from papermill.log import logger
+
+    for output in cell.outputs:
+        if output.output_type == "stream":
+            if log_output:
+                (logger.info if output.name == "stdout" else logger.warning)(output.text)
+            if files.get(output.name):
+                files[output.name].write(output.text)
+                files[output.name].flush()
+        elif log_output and "text/plain" in output.get("data", {}):
+            logger.info(output.data["text/plain"])
 
 
 _LANGUAGE_INFO = {

@@ -72,9 +72,11 @@ def _output_html(output) -> str:
 
     kind = output.get("output_type")
     if kind == "stream":
-        return f'<pre class="stream-{escape(output.get("name", ""))}">{escape(output.get("text", ""))}</pre>'
+        name, text = escape(output.get("name", "")), escape(output.get("text", ""))
+        return f'<pre class="stream-{name}">{text}</pre>'
     if kind == "error":
-        return f'<pre class="error">{escape(output.get("ename", ""))}: {escape(output.get("evalue", ""))}</pre>'
+        ename, evalue = escape(output.get("ename", "")), escape(output.get("evalue", ""))
+        return f'<pre class="error">{ename}: {evalue}</pre>'
     data = output.get("data", {})
     for mime in ("text/html", "image/svg+xml"):
         if mime in data:
@@ -144,7 +146,8 @@ def render(params_path: str | Path, out_root: str | Path = "outputs",
 
 
 def _make(params_path: Path, params, data: Path, folder: Path, notebook: Path,
-          executed: Path, kernel: bool, timeout: float | None) -> tuple[dict[str, str], Rendered]:
+          executed: Path, kernel: bool,
+          timeout: float | None) -> tuple[dict[str, str], Rendered]:
     """Run the notebook (papermill writes it to ``executed``) and make the other files."""
     from perfkit import cache
     from perfkit.params import resolve_beside
@@ -171,7 +174,8 @@ def _make(params_path: Path, params, data: Path, folder: Path, notebook: Path,
                              executed.read_bytes())
         raise RenderError(f"{params_path}: {err} The executed notebook, with the failing "
                           f"cell marked, is {failed}") from None
-    files = {"report.html": export_html(nb, params.heading), "summary.json": summary_json(summary)}
+    files = {"report.html": export_html(nb, params.heading),
+             "summary.json": summary_json(summary)}
     if covering:
         files["cabinet.html"] = cabinet_page(covering, params, "report.html")
     rendered = Rendered(folder, folder / "report.html", folder / "report.ipynb",
@@ -308,6 +312,7 @@ class Job:
     notebook: Path = NOTEBOOK
     kernel: bool = False
     timeout: float | None = DEFAULT_TIMEOUT
+    named: bool = False  # in a batch, every message leads with its params file
 
 
 def _render_one(job: Job) -> Outcome:
@@ -319,19 +324,21 @@ def _render_one(job: Job) -> Outcome:
         return Outcome(job.params, render(job.params, job.out_root, job.notebook,
                                           kernel=job.kernel, timeout=job.timeout), None)
     except RenderError as err:
-        return Outcome(job.params, None, _naming(job.params, err))
+        return Outcome(job.params, None, _naming(job, err))
     except PerfkitError as err:
-        return Outcome(job.params, None, _naming(job.params, err), bad_input=True)
+        return Outcome(job.params, None, _naming(job, err), bad_input=True)
     except Exception as err:  # a worker must report, not vanish, so the others finish
         return Outcome(job.params, None, f"{job.params}: {type(err).__name__}: {err}")
     finally:
         _busy = False
 
 
-def _naming(params: Path, err: Exception) -> str:
-    """The error's message, led by the params file it came from (a batch names each)."""
+def _naming(job: Job, err: Exception) -> str:
+    """The error's message; in a batch, led by the params file it came from."""
     text = str(err)
-    return text if text.startswith(str(params)) else f"{params}: {text}"
+    if not job.named or text.startswith(str(job.params)):
+        return text
+    return f"{job.params}: {text}"
 
 
 def render_many(params_paths: Iterable[Path], out_root: Path, jobs: int | None = None,
@@ -344,7 +351,9 @@ def render_many(params_paths: Iterable[Path], out_root: Path, jobs: int | None =
     (:class:`~perfkit.errors.Interrupted`, raised by :func:`stop_on_signals`) stops every
     worker at once: no report is started after it, and none is half-written.
     """
-    todo = [Job(Path(p), Path(out_root), notebook, kernel, timeout) for p in params_paths]
+    paths = list(params_paths)
+    todo = [Job(Path(p), Path(out_root), notebook, kernel, timeout, len(paths) > 1)
+            for p in paths]
     if len(todo) == 1:
         outcome = _render_one(todo[0])
         if on_done:
@@ -391,7 +400,7 @@ def _prepare(todo: list[Job]) -> Iterator[Outcome]:
             params, data = load_params(job.params)
             cache.summarise(data, params.year, params.quarter)
         except PerfkitError as err:
-            yield Outcome(job.params, None, _naming(job.params, err), bad_input=True)
+            yield Outcome(job.params, None, _naming(job, err), bad_input=True)
 
 
 def _warm_up() -> None:
