@@ -390,15 +390,15 @@ def _prepare(todo: list[Job]) -> Iterator[Outcome]:
     """Validate every params file and dataset here, once, before the workers fork.
 
     The workers inherit the validated data (:mod:`perfkit.cache`), and a file with bad
-    input is reported now, by name, without a worker's time.
+    input is reported now, by name, without a worker's time. Each quarter's figures are
+    left to the worker that renders it, so they are worked out in parallel.
     """
     from perfkit import cache
     from perfkit.params import load_params
 
     for job in todo:
         try:
-            params, data = load_params(job.params)
-            cache.summarise(data, params.year, params.quarter)
+            cache.load(load_params(job.params)[1])
         except PerfkitError as err:
             yield Outcome(job.params, None, _naming(job, err), bad_input=True)
 
@@ -406,7 +406,6 @@ def _prepare(todo: list[Job]) -> Iterator[Outcome]:
 def _warm_up() -> None:
     """Import the toolchain once, before forking, so no worker imports it again."""
     import IPython.core.interactiveshell  # noqa: F401
-    import nbconvert  # noqa: F401
     import papermill  # noqa: F401
 
     import perfkit.sections  # noqa: F401  (pandas, altair, nh3)

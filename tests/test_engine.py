@@ -114,6 +114,6 @@ def test_papermill_cli_can_run_the_report_with_the_engine(tmp_path):
                            str(NOTEBOOK), str(out), "-f", str(PARAMS), "--no-progress-bar"],
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    html = "".join(o.get("data", {}).get("text/html", "")
+    html = "".join("".join(o.get("data", {}).get("text/html", ""))
                    for c in json.loads(out.read_text())["cells"] for o in c.get("outputs", []))
     assert "36 milestones" in html and "<svg" in html
