@@ -117,3 +117,19 @@ def test_papermill_cli_can_run_the_report_with_the_engine(tmp_path):
     html = "".join("".join(o.get("data", {}).get("text/html", ""))
                    for c in json.loads(out.read_text())["cells"] for o in c.get("outputs", []))
     assert "36 milestones" in html and "<svg" in html
+
+
+def test_papermills_execution_timeout_holds_in_process(tmp_path):
+    import time
+
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import time\ntime.sleep(60)")])
+    nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    started = time.monotonic()
+    with pytest.raises(PapermillExecutionError) as err:
+        pm.execute_notebook(nb, str(tmp_path / "out.ipynb"), engine_name="perfkit",
+                            progress_bar=False, execution_timeout=1)
+    assert err.value.ename == "CellTimeout" and "timed out after 1 s" in err.value.evalue
+    assert time.monotonic() - started < 30
