@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from perfkit.errors import Interrupted, OutOfTime, ParamsError, PerfkitError, RenderError
+from perfkit.errors import (
+    Interrupted, OutOfTime, ParamsError, PerfkitError, RenderError, Stopped,
+)
 from perfkit.publish import keep_failed, publishing
 
 PACKAGE = Path(__file__).resolve().parent
@@ -250,6 +252,36 @@ def execute(notebook: Path, parameters: dict, output: Path, *, kernel: bool = Fa
         if type(err).__name__ == "CellTimeoutError":  # nbclient's, under --kernel
             raise OutOfTime(timeout or 0) from None
         raise
+    except Stopped:
+        if kernel:
+            _settle_kernel_client()
+        raise
+
+
+def _settle_kernel_client() -> None:
+    """After a stop mid-cell, end the kernel client's waiting tasks and take their errors.
+
+    A signal leaves nbclient's coroutines for the cell suspended; once the kernel is gone
+    they fail with DeadKernelError, which asyncio would print as a traceback at exit.
+    """
+    import asyncio
+
+    from jupyter_core.utils import ensure_event_loop
+
+    try:
+        loop = ensure_event_loop()
+
+        def quiet(loop, context):
+            if type(context.get("exception")).__name__ != "DeadKernelError":
+                loop.default_exception_handler(context)
+
+        loop.set_exception_handler(quiet)
+        pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+        for task in pending:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    except Exception:  # best effort: the run is stopping either way
+        pass
 
 
 @contextmanager
