@@ -18,7 +18,7 @@ _WHERE = {
     "change_paragraph": "narrative", "overall_paragraph": "narrative",
     "priority_paragraph": "narrative",
     "Rollup": "rollup", "compare": "rollup", "roll_up": "rollup",
-    "whole_percentages": "rollup",
+    "Scheme": "scheme", "SchemeError": "scheme", "load_scheme": "scheme",
     "Check": "targets", "check_many": "targets", "check_target": "targets",
     "parse_target": "targets",
 }

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from perfkit.load import Dataset
+    from perfkit.scheme import Scheme
     from perfkit.summary import Summary
 
 _KEEP = 8  # a batch renders a few datasets, each for a few quarters
@@ -42,32 +43,38 @@ def fingerprint(path: str | Path) -> tuple:
     return (str(path), files)
 
 
-def load(path: str | Path) -> Dataset:
-    """:func:`perfkit.load.load_dataset`, once per version of the files."""
+def load(path: str | Path, scheme: Scheme | None = None) -> Dataset:
+    """:func:`perfkit.load.load_dataset`, once per version of the files and scheme."""
     from perfkit.load import load_dataset
 
-    key = fingerprint(path)
-    if key[1] and key in _datasets:
+    key = (fingerprint(path), _identity(scheme))
+    if key[0][1] and key in _datasets:
         _datasets.move_to_end(key)
         return _datasets[key]
-    dataset = load_dataset(path)
-    if key[1]:
+    dataset = load_dataset(path, scheme)
+    if key[0][1]:
         _keep(_datasets, key, dataset)
     return dataset
 
 
-def summarise(path: str | Path, year: str, quarter: int) -> tuple[Dataset, Summary]:
+def summarise(path: str | Path, year: str, quarter: int,
+              scheme: Scheme | None = None) -> tuple[Dataset, Summary]:
     """The dataset at ``path`` and its summary for one quarter, each computed once."""
     from perfkit.summary import summarise as compute
 
-    dataset = load(path)
-    key = (fingerprint(path), year, quarter)
+    dataset = load(path, scheme)
+    key = (fingerprint(path), _identity(scheme), year, quarter)
     if key in _summaries:
         _summaries.move_to_end(key)
         return dataset, _summaries[key]
-    summary = compute(dataset, year, quarter)
+    summary = compute(dataset, year, quarter, scheme)
     _keep(_summaries, key, summary)
     return dataset, summary
+
+
+def _identity(scheme: Scheme | None) -> str | None:
+    """A scheme by its content: two loads of one file are the same scheme."""
+    return None if scheme is None else scheme.model_dump_json()
 
 
 def _keep(store: OrderedDict, key: tuple, value: object) -> None:

@@ -18,21 +18,32 @@ EXIT_BAD_INPUT = 2
 def _summary(args: argparse.Namespace) -> int:
     from perfkit.load import load_dataset
     from perfkit.params import load_params
+    from perfkit.scheme import Part, load_scheme
     from perfkit.summary import summarise
 
     params, data = load_params(args.params)
-    result = summarise(load_dataset(data), params.year, params.quarter)
+    scheme = load_scheme(params.scheme, Path(args.params).resolve().parent)
+    result = summarise(load_dataset(data, scheme), params.year, params.quarter, scheme)
     if args.json:
         print(json.dumps(result.rollup.to_summary(), indent=2))
         return 0
     print(params.heading)
     print("=" * len(params.heading))
     for group in [result.rollup.overall, *result.rollup.priorities]:
-        m, me = group.milestones, group.measures
-        print(f"{group.name}: milestones {m.progressing_well} of {m.rated} progressing well "
-              f"({m.pct_progressing_well}%), green {m.green}, amber {m.amber}, red {m.red}, "
-              f"complete {m.complete}; quarterly measures met {me.met} of {me.tracked}"
-              + (f" ({me.pct_met}%)" if me.pct_met is not None else ""))
+        parts = []
+        for part, counts, nouns in ((Part.MILESTONES, group.milestones, scheme.nouns.milestone),
+                                    (Part.MEASURES, group.measures, scheme.nouns.measure)):
+            if not counts.total:
+                continue
+            heads = [f"{h.count} of {h.base} {h.label.lower()} ({h.text})"
+                     for h in group.headlines if h.of == part.value]
+            if heads and not heads[0].split(" ", 3)[3].startswith(nouns[1]):
+                heads[0] = f"{nouns[1]} {heads[0]}"
+            states = [f"{s.label.lower()} {counts.statuses.get(s.key, 0)}"
+                      for s in scheme.statuses(part)]
+            parts.append(", ".join([*heads, *states]) if heads else
+                         f"{nouns[1]} " + ", ".join(states))
+        print(f"{group.name}: " + "; ".join(parts))
     print()
     for paragraph in result.paragraphs:
         print(textwrap.fill(paragraph, width=96))
@@ -49,9 +60,12 @@ def _report(args: argparse.Namespace) -> int:
 
     # Every params file is checked before any work starts: a typo fails in a second, and
     # two files for one quarter would overwrite each other's report.
+    from perfkit.scheme import load_scheme
+
     folders: dict[Path, Path] = {}
     for path in args.params:
         params, _ = load_params(path)
+        load_scheme(params.scheme, Path(path).resolve().parent)
         folder = output_folder(args.out, params.slug)
         if folder in folders:
             raise ParamsError(f"{folders[folder]} and {path} are both for quarter "
@@ -70,14 +84,15 @@ def _report(args: argparse.Namespace) -> int:
                 tqdm.write(f"perfkit: {outcome.error}", file=sys.stderr)
             else:
                 rendered += 1
-                written = [outcome.rendered.html, outcome.rendered.cabinet]
+                written = [outcome.rendered.html, outcome.rendered.cabinet,
+                           *outcome.rendered.pdfs]
                 tqdm.write(f"wrote {' and '.join(str(p) for p in written if p)}",
                            file=sys.stdout)
                 for warning in outcome.rendered.warnings:
                     tqdm.write(f"perfkit: warning: {warning}", file=sys.stderr)
             bar.update(1)
 
-        render_many(args.params, args.out, jobs=args.jobs, on_done=done,
+        render_many(args.params, args.out, jobs=args.jobs, on_done=done, pdf=args.pdf,
                     kernel=args.kernel, timeout=args.timeout or None,
                     **({"notebook": args.notebook} if args.notebook else {}))
     if len(args.params) > 1:
@@ -109,6 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--jobs", type=int, default=None,
                         help="parallel renders (default: one per core)")
     report.add_argument("--quiet", action="store_true", help="no progress bar")
+    report.add_argument("--pdf", action="store_true",
+                        help="also write report.pdf (and cabinet.pdf): tagged A4 papers")
     report.add_argument("--notebook", type=Path, default=None,
                         help="a report notebook of your own (default: the project's)")
     report.add_argument("--kernel", action="store_true",

@@ -39,6 +39,7 @@ class Rendered:
     summary: Path
     cabinet: Path | None = None
     warnings: tuple[str, ...] = ()
+    pdfs: tuple[Path, ...] = ()
 
 
 def output_folder(out_root: Path, slug: str) -> Path:
@@ -115,9 +116,11 @@ ENGINE = "perfkit"  # perfkit's in-process papermill engine (perfkit.engine)
 
 
 def render(params_path: str | Path, out_root: str | Path = "outputs",
-           notebook: Path = NOTEBOOK, *, kernel: bool = False,
+           notebook: Path = NOTEBOOK, pdf: bool = False, *, kernel: bool = False,
            timeout: float | None = DEFAULT_TIMEOUT) -> Rendered:
     """Render one params file into ``out_root/<year>-<yy>-Q<n>/``.
+
+    With ``pdf``, ``report.pdf`` (and ``cabinet.pdf``) are drawn from the same pages.
 
     The data are validated before the notebook runs, so bad input fails fast with every
     problem listed (a :class:`~perfkit.errors.DataError`). By default the notebook runs in
@@ -130,6 +133,10 @@ def render(params_path: str | Path, out_root: str | Path = "outputs",
 
     params_path = Path(params_path)
     params, data = load_params(params_path)
+    if pdf:  # a missing renderer fails before the notebook runs
+        from perfkit.pdf import require_renderer
+
+        require_renderer()
     folder = output_folder(Path(out_root), params.slug)
     try:
         # The whole run holds the quarter's lock and writes into a staging folder; the set
@@ -137,7 +144,7 @@ def render(params_path: str | Path, out_root: str | Path = "outputs",
         with publishing(folder.parent, params.slug) as staging:
             with time_limit(timeout):
                 files, rendered = _make(params_path, params, data, folder, notebook,
-                                        staging.path / "report.ipynb", kernel, timeout)
+                                        staging.path / "report.ipynb", kernel, timeout, pdf)
             for name, content in files.items():
                 staging.write(name, content)
     except OutOfTime:
@@ -148,13 +155,16 @@ def render(params_path: str | Path, out_root: str | Path = "outputs",
 
 
 def _make(params_path: Path, params, data: Path, folder: Path, notebook: Path,
-          executed: Path, kernel: bool,
-          timeout: float | None) -> tuple[dict[str, str], Rendered]:
+          executed: Path, kernel: bool, timeout: float | None,
+          pdf: bool) -> tuple[dict[str, str | bytes], Rendered]:
     """Run the notebook (papermill writes it to ``executed``) and make the other files."""
     from perfkit import cache
     from perfkit.params import resolve_beside
+    from perfkit.scheme import load_scheme, scheme_reference
 
-    dataset, summary = cache.summarise(data, params.year, params.quarter)
+    here = params_path.resolve().parent
+    scheme = load_scheme(params.scheme, here)
+    dataset, summary = cache.summarise(data, params.year, params.quarter, scheme)
     covering = covering_path = None
     if params.covering:
         # Checked before the notebook runs: an unknown field fails fast, naming its line.
@@ -168,7 +178,8 @@ def _make(params_path: Path, params, data: Path, folder: Path, notebook: Path,
     parameters = {"data": str(data), "year": params.year, "quarter": params.quarter,
                   "organisation": params.organisation, "title": params.title,
                   "covering": str(covering_path) if covering else None,
-                  "plan_span": params.plan_span}
+                  "plan_span": params.plan_span,
+                  "scheme": scheme_reference(params.scheme, here)}
     try:
         nb = execute(notebook, parameters, executed, kernel=kernel, timeout=timeout)
     except NotebookFailed as err:
@@ -176,15 +187,35 @@ def _make(params_path: Path, params, data: Path, folder: Path, notebook: Path,
                              executed.read_bytes())
         raise RenderError(f"{params_path}: {err} The executed notebook, with the failing "
                           f"cell marked, is {failed}") from None
-    files = {"report.html": export_html(nb, params.heading),
-             "summary.json": summary_json(summary)}
+    page = export_html(nb, params.heading)
+    files: dict[str, str | bytes] = {"report.html": page, "summary.json": summary_json(summary)}
     if covering:
         files["cabinet.html"] = cabinet_page(covering, params, "report.html")
+    if pdf:
+        files.update(_pdfs(page, covering_path if covering else None, summary, dataset, params))
     rendered = Rendered(folder, folder / "report.html", folder / "report.ipynb",
                         folder / "summary.json",
                         folder / "cabinet.html" if covering else None,
-                        tuple(str(w) for w in covering.warnings) if covering else ())
+                        tuple(str(w) for w in covering.warnings) if covering else (),
+                        tuple(folder / name for name in files if name.endswith(".pdf")))
     return files, rendered
+
+
+def _pdfs(page: str, covering_path: Path | None, summary, dataset,
+          params) -> dict[str, bytes]:
+    """report.pdf from the appendix's page; cabinet.pdf from a covering page that links to it."""
+    from perfkit.covering import build_covering
+    from perfkit.pdf import to_pdf
+
+    pdfs = {"report.pdf": to_pdf(page)}
+    if covering_path:
+        # In print the covering report travels with the PDF appendix, so it links to that.
+        covering = build_covering(covering_path, summary, dataset.risks,
+                                  organisation=params.organisation, plan_span=params.plan_span,
+                                  title=f"{params.heading}: covering report",
+                                  appendix="report.pdf")
+        pdfs["cabinet.pdf"] = to_pdf(cabinet_page(covering, params, "report.pdf"))
+    return pdfs
 
 
 def summary_json(summary) -> str:
@@ -202,10 +233,14 @@ def export_notebook(notebook, base: str | Path | None = None) -> dict[str, str]:
     from perfkit import cache
     from perfkit.params import check_params, resolve_data
 
+    from perfkit.scheme import load_scheme
+
     values = dict(notebook.metadata.get("papermill", {}).get("parameters", {}))
     params = check_params(values, "the notebook's parameters")
-    data = resolve_data(params.data, Path(base) if base else Path.cwd())
-    _, summary = cache.summarise(data, params.year, params.quarter)
+    folder = Path(base) if base else Path.cwd()
+    data = resolve_data(params.data, folder)
+    scheme = load_scheme(params.scheme, folder)
+    _, summary = cache.summarise(data, params.year, params.quarter, scheme)
     return {"report.html": export_html(notebook, params.heading),
             "summary.json": summary_json(summary)}
 
@@ -345,6 +380,7 @@ class Job:
     kernel: bool = False
     timeout: float | None = DEFAULT_TIMEOUT
     named: bool = False  # in a batch, every message leads with its params file
+    pdf: bool = False
 
 
 def _render_one(job: Job) -> Outcome:
@@ -353,7 +389,7 @@ def _render_one(job: Job) -> Outcome:
         raise Interrupted(_stopping)
     try:
         _busy = True
-        return Outcome(job.params, render(job.params, job.out_root, job.notebook,
+        return Outcome(job.params, render(job.params, job.out_root, job.notebook, job.pdf,
                                           kernel=job.kernel, timeout=job.timeout), None)
     except RenderError as err:
         return Outcome(job.params, None, _naming(job, err))
@@ -375,7 +411,7 @@ def _naming(job: Job, err: Exception) -> str:
 
 def render_many(params_paths: Iterable[Path], out_root: Path, jobs: int | None = None,
                 on_done: Callable[[Outcome], None] | None = None,
-                notebook: Path = NOTEBOOK, *, kernel: bool = False,
+                notebook: Path = NOTEBOOK, pdf: bool = False, *, kernel: bool = False,
                 timeout: float | None = DEFAULT_TIMEOUT) -> list[Outcome]:
     """Render several params files in worker processes, at most one per core.
 
@@ -384,7 +420,7 @@ def render_many(params_paths: Iterable[Path], out_root: Path, jobs: int | None =
     worker at once: no report is started after it, and none is half-written.
     """
     paths = list(params_paths)
-    todo = [Job(Path(p), Path(out_root), notebook, kernel, timeout, len(paths) > 1)
+    todo = [Job(Path(p), Path(out_root), notebook, kernel, timeout, len(paths) > 1, pdf)
             for p in paths]
     if len(todo) == 1:
         outcome = _render_one(todo[0])
@@ -427,10 +463,12 @@ def _prepare(todo: list[Job]) -> Iterator[Outcome]:
     """
     from perfkit import cache
     from perfkit.params import load_params
+    from perfkit.scheme import load_scheme
 
     for job in todo:
         try:
-            cache.load(load_params(job.params)[1])
+            params, data = load_params(job.params)
+            cache.load(data, load_scheme(params.scheme, job.params.resolve().parent))
         except PerfkitError as err:
             yield Outcome(job.params, None, _naming(job, err), bad_input=True)
 

@@ -9,6 +9,7 @@ from perfkit.load import Dataset
 from perfkit.model import previous_quarter, previous_year
 from perfkit.narrative import change_paragraph, overall_paragraph, priority_paragraph
 from perfkit.rollup import Change, Rollup, compare, roll_up
+from perfkit.scheme import Scheme, load_scheme
 
 
 @dataclass(frozen=True)
@@ -24,28 +25,35 @@ class Summary:
     year_changes: list[Change]  # against the same quarter last year, when the data holds it
 
 
-def summarise(dataset: Dataset, year: str, quarter: int) -> Summary:
-    """Everything the report says about one quarter, computed once.
+def summarise(dataset: Dataset, year: str, quarter: int,
+              scheme: Scheme | None = None) -> Summary:
+    """Everything the report says about one quarter, computed once, in the ``scheme``'s
+    words (by default, Chesterfield's).
 
     >>> from perfkit.load import load_dataset
     >>> s = summarise(load_dataset("data/chesterfield"), "2022/23", 2)
     >>> s.rollup.overall.milestones.total, len(s.paragraphs)
     (36, 5)
     """
-    assessed = assess_quarter(dataset, year, quarter)
+    scheme = scheme or load_scheme()
+
+    def assess(y: str, q: int) -> Quarter:
+        return assess_quarter(dataset, y, q, scheme)
+
+    assessed = assess(year, quarter)
     rollup = roll_up(assessed)
-    earlier = [assess_quarter(dataset, year, q) for q in quarters_held(dataset, year, quarter - 1)]
+    earlier = [assess(year, q) for q in quarters_held(dataset, year, quarter - 1)]
     history = [roll_up(q) for q in earlier]
     before_year, before_q = previous_quarter(year, quarter)
     if history and history[-1].quarter == before_q and before_year == year:
         before = history[-1]  # already assessed above
     elif before_q in quarters_held(dataset, before_year, before_q):
-        before = roll_up(assess_quarter(dataset, before_year, before_q))
+        before = roll_up(assess(before_year, before_q))
     else:
         before = None
     changes = compare(rollup, before) if before else []
     last_year = previous_year(year)
-    year_changes = (compare(rollup, roll_up(assess_quarter(dataset, last_year, quarter)))
+    year_changes = (compare(rollup, roll_up(assess(last_year, quarter)))
                     if quarter in quarters_held(dataset, last_year, quarter) else [])
     paragraphs = [overall_paragraph(rollup),
                   *(priority_paragraph(g, rollup) for g in rollup.priorities),
