@@ -138,13 +138,17 @@ def render(params_path: str | Path, out_root: str | Path = "outputs",
 
         require_renderer()
     folder = output_folder(Path(out_root), params.slug)
+    deadline = time.monotonic() + timeout if timeout else None
     try:
-        # The whole run holds the quarter's lock and writes into a staging folder; the set
+        # Bad input is found before anything is written, the output folder included.
+        with time_limit(timeout):
+            inputs = _inputs(params_path, params, data)
+        # The run then holds the quarter's lock and writes into a staging folder; the set
         # is published in one swap when the block ends, or not at all.
         with publishing(folder.parent, params.slug) as staging:
-            with time_limit(timeout):
-                files, rendered = _make(params_path, params, data, folder, notebook,
-                                        staging.path / "report.ipynb", kernel, timeout, pdf)
+            with time_limit(deadline and max(0.001, deadline - time.monotonic())):
+                files, rendered = _make(inputs, folder, notebook, staging.path / "report.ipynb",
+                                        kernel, timeout, pdf)
             for name, content in files.items():
                 staging.write(name, content)
     except OutOfTime:
@@ -154,16 +158,27 @@ def render(params_path: str | Path, out_root: str | Path = "outputs",
     return rendered
 
 
-def _make(params_path: Path, params, data: Path, folder: Path, notebook: Path,
-          executed: Path, kernel: bool, timeout: float | None,
-          pdf: bool) -> tuple[dict[str, str | bytes], Rendered]:
-    """Run the notebook (papermill writes it to ``executed``) and make the other files."""
+@dataclass(frozen=True)
+class _Inputs:
+    """One quarter's checked inputs: everything the notebook and the pages are made from."""
+
+    params_path: Path
+    params: object
+    data: Path
+    scheme: object
+    dataset: object
+    summary: object
+    covering: object | None
+    covering_path: Path | None
+
+
+def _inputs(params_path: Path, params, data: Path) -> _Inputs:
+    """Validate the scheme, the data and the covering report, and work out the quarter."""
     from perfkit import cache
     from perfkit.params import resolve_beside
-    from perfkit.scheme import load_scheme, scheme_reference
+    from perfkit.scheme import load_scheme
 
-    here = params_path.resolve().parent
-    scheme = load_scheme(params.scheme, here)
+    scheme = load_scheme(params.scheme, params_path.resolve().parent)
     dataset, summary = cache.summarise(data, params.year, params.quarter, scheme)
     covering = covering_path = None
     if params.covering:
@@ -175,24 +190,35 @@ def _make(params_path: Path, params, data: Path, folder: Path, notebook: Path,
                                   organisation=params.organisation,
                                   plan_span=params.plan_span,
                                   title=f"{params.heading}: covering report")
-    parameters = {"data": str(data), "year": params.year, "quarter": params.quarter,
+    return _Inputs(params_path, params, data, scheme, dataset, summary, covering, covering_path)
+
+
+def _make(inputs: _Inputs, folder: Path, notebook: Path, executed: Path, kernel: bool,
+          timeout: float | None, pdf: bool) -> tuple[dict[str, str | bytes], Rendered]:
+    """Run the notebook (papermill writes it to ``executed``) and make the other files."""
+    from perfkit.scheme import scheme_reference
+
+    params, covering, summary = inputs.params, inputs.covering, inputs.summary
+    parameters = {"data": str(inputs.data), "year": params.year, "quarter": params.quarter,
                   "organisation": params.organisation, "title": params.title,
-                  "covering": str(covering_path) if covering else None,
+                  "covering": str(inputs.covering_path) if covering else None,
                   "plan_span": params.plan_span,
-                  "scheme": scheme_reference(params.scheme, here)}
+                  "scheme": scheme_reference(params.scheme,
+                                             inputs.params_path.resolve().parent)}
     try:
         nb = execute(notebook, parameters, executed, kernel=kernel, timeout=timeout)
     except NotebookFailed as err:
         failed = keep_failed(folder.parent, params.slug, "report.failed.ipynb",
                              executed.read_bytes())
-        raise RenderError(f"{params_path}: {err} The executed notebook, with the failing "
-                          f"cell marked, is {failed}") from None
+        raise RenderError(f"{inputs.params_path}: {err} The executed notebook, with the "
+                          f"failing cell marked, is {failed}") from None
     page = export_html(nb, params.heading)
     files: dict[str, str | bytes] = {"report.html": page, "summary.json": summary_json(summary)}
     if covering:
         files["cabinet.html"] = cabinet_page(covering, params, "report.html")
     if pdf:
-        files.update(_pdfs(page, covering_path if covering else None, summary, dataset, params))
+        files.update(_pdfs(page, inputs.covering_path if covering else None, summary,
+                           inputs.dataset, params))
     rendered = Rendered(folder, folder / "report.html", folder / "report.ipynb",
                         folder / "summary.json",
                         folder / "cabinet.html" if covering else None,
