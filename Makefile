@@ -5,16 +5,21 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 AXE    := node_modules/axe-core/axe.min.js
 
-.PHONY: report test browser clean bench
+.PHONY: report test browser clean bench lab
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,lab]'
 	touch $(STAMP)
 
 report: $(STAMP)
 	$(BIN)/perfkit report params/2022-23-Q2.yaml --out outputs
+
+# JupyterLab on notebooks/, bound to this machine only; open the URL with the token it prints.
+lab: $(STAMP)
+	$(BIN)/jupyter lab --no-browser --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks \
+	  $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 # The browser tests need Debian's chromium (playwright drives it; its own browser download
 # is not used) and axe-core from npm. As root, install chromium; otherwise say how.
