@@ -20,13 +20,15 @@ def _summary(args: argparse.Namespace) -> int:
     from perfkit.summary import summarise
 
     params, data = load_params(args.params)
-    result = summarise(load_dataset(data), params.year, params.quarter)
+    result = summarise(load_dataset(data), params.year, params.quarter,
+                       allow_empty=args.allow_empty or params.allow_empty)
     if args.json:
         print(json.dumps(result.rollup.to_summary(), indent=2))
         return 0
     print(params.heading)
     print("=" * len(params.heading))
-    for group in [result.rollup.overall, *result.rollup.priorities]:
+    groups = [result.rollup.overall, *result.rollup.priorities] if result.received else []
+    for group in groups:
         m, me = group.milestones, group.measures
         print(f"{group.name}: milestones {m.progressing_well} of {m.rated} progressing well "
               f"({m.pct_progressing_well}%), green {m.green}, amber {m.amber}, red {m.red}, "
@@ -66,6 +68,7 @@ def _report(args: argparse.Namespace) -> int:
             bar.update(1)
 
         render_many(args.params, args.out, jobs=args.jobs, on_done=done,
+                    allow_empty=args.allow_empty,
                     **({"notebook": args.notebook} if args.notebook else {}))
     if failures == 0:
         return 0
@@ -81,11 +84,34 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+EXIT_CODES = """exit codes:
+  0  success
+  1  a run failed after its input was accepted (the notebook or the export failed)
+  2  bad input: data, parameters, or a quarter with no updates (see --allow-empty)"""
+
+
+def _command(commands, name: str, help: str, example: str):
+    """A subcommand whose --help ends with an example and the exit codes."""
+    return commands.add_parser(
+        name, help=help, description=help[0].upper() + help[1:] + ".",
+        epilog=f"example:\n  {example}\n\n{EXIT_CODES}",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="perfkit", description=__doc__)
+    from perfkit import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="perfkit", formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="example:\n  perfkit report params/2022-23-Q2.yaml --out outputs\n\n"
+               "`perfkit COMMAND --help` describes each command.\n\n" + EXIT_CODES)
+    parser.description = ("Turn a council's quarterly delivery-plan data into its published "
+                          "performance report.")
+    parser.add_argument("--version", action="version", version=f"perfkit {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    report = commands.add_parser("report", help="render the report for one or more quarters")
+    report = _command(commands, "report", "render the report for one or more quarters",
+                      "perfkit report params/2022-23-Q2.yaml --out outputs")
     report.add_argument("params", type=Path, nargs="+", help="params YAML files")
     report.add_argument("--out", type=Path, default=Path("outputs"),
                         help="output root; each quarter gets a folder in it (default: outputs)")
@@ -93,16 +119,22 @@ def build_parser() -> argparse.ArgumentParser:
                         help="parallel renders (default: one per core)")
     report.add_argument("--quiet", action="store_true", help="no progress bar")
     report.add_argument("--notebook", type=Path, default=None,
-                        help="a report notebook of your own (default: the project's)")
+                        help="a report notebook of your own (default: the one perfkit ships)")
+    report.add_argument("--allow-empty", action="store_true",
+                        help="render a quarter the data holds no update for (refused otherwise)")
     report.set_defaults(run=_report)
 
-    summary = commands.add_parser("summary", help="print a quarter's figures and narrative")
+    summary = _command(commands, "summary", "print a quarter's figures and narrative",
+                       "perfkit summary params/2022-23-Q2.yaml --json")
     summary.add_argument("params", type=Path, help="a params YAML file")
     summary.add_argument("--json", action="store_true", help="print summary.json instead")
+    summary.add_argument("--allow-empty", action="store_true",
+                         help="summarise a quarter the data holds no update for")
     summary.set_defaults(run=_summary)
 
-    check = commands.add_parser("check", help="validate a dataset folder or workbook")
-    check.add_argument("data", type=Path)
+    check = _command(commands, "check", "validate a dataset folder or workbook",
+                     "perfkit check data/chesterfield")
+    check.add_argument("data", type=Path, help="a dataset folder or .xlsx workbook")
     check.set_defaults(run=_check)
     return parser
 

@@ -17,7 +17,9 @@ from typing import Callable, Iterable
 from perfkit.errors import ParamsError, PerfkitError, RenderError
 
 PACKAGE = Path(__file__).resolve().parent
-NOTEBOOK = PACKAGE.parent / "notebooks" / "quarterly_report.ipynb"
+# The notebook ships in the wheel; notebooks/ holds an identical copy for JupyterLab users
+# (tests/test_notebook.py keeps the two the same).
+NOTEBOOK = PACKAGE / "notebooks" / "quarterly_report.ipynb"
 TEMPLATES = PACKAGE / "templates"
 TEMPLATE = "perfkit_report"
 
@@ -80,11 +82,12 @@ def export_html(notebook, title: str) -> str:
 
 
 def render(params_path: str | Path, out_root: str | Path = "outputs",
-           notebook: Path = NOTEBOOK) -> Rendered:
+           notebook: Path = NOTEBOOK, allow_empty: bool = False) -> Rendered:
     """Render one params file into ``out_root/<year>-<yy>-Q<n>/``.
 
     The data are validated before a kernel starts, so bad input fails fast with every
-    problem listed (a :class:`~perfkit.errors.DataError`).
+    problem listed (a :class:`~perfkit.errors.DataError`). A quarter with no updates is
+    refused (:class:`~perfkit.errors.EmptyQuarterError`) unless ``allow_empty``.
     """
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
@@ -94,8 +97,10 @@ def render(params_path: str | Path, out_root: str | Path = "outputs",
     from perfkit.summary import summarise
 
     params, data = load_params(params_path)
+    if allow_empty:
+        params = params.model_copy(update={"allow_empty": True})
     dataset = load_dataset(data)
-    summary = summarise(dataset, params.year, params.quarter)
+    summary = summarise(dataset, params.year, params.quarter, allow_empty=params.allow_empty)
     covering = None
     if params.covering:
         # Checked before the kernel starts: an unknown field fails fast, naming its line.
@@ -117,7 +122,7 @@ def render(params_path: str | Path, out_root: str | Path = "outputs",
             parameters={"data": str(data), "year": params.year, "quarter": params.quarter,
                         "organisation": params.organisation, "title": params.title,
                         "covering": str(covering_path) if covering else None,
-                        "plan_span": params.plan_span},
+                        "plan_span": params.plan_span, "allow_empty": params.allow_empty},
             progress_bar=False, log_output=False, cwd=str(notebook.parent),
             kernel_name="python3",
             # The kernel talks to this process over loopback only; its warning that TCP is
@@ -175,10 +180,10 @@ class Outcome:
     bad_input: bool = False
 
 
-def _render_one(args: tuple[Path, Path, Path]) -> Outcome:
-    params_path, out_root, notebook = args
+def _render_one(args: tuple[Path, Path, Path, bool]) -> Outcome:
+    params_path, out_root, notebook, allow_empty = args
     try:
-        return Outcome(params_path, render(params_path, out_root, notebook), None)
+        return Outcome(params_path, render(params_path, out_root, notebook, allow_empty), None)
     except RenderError as err:
         return Outcome(params_path, None, str(err))
     except PerfkitError as err:
@@ -189,18 +194,19 @@ def _render_one(args: tuple[Path, Path, Path]) -> Outcome:
 
 def render_many(params_paths: Iterable[Path], out_root: Path, jobs: int | None = None,
                 on_done: Callable[[Outcome], None] | None = None,
-                notebook: Path = NOTEBOOK) -> list[Outcome]:
+                notebook: Path = NOTEBOOK, allow_empty: bool = False) -> list[Outcome]:
     """Render several params files in parallel processes, at most one per core."""
     paths = list(params_paths)
     if len(paths) == 1:
-        outcome = _render_one((paths[0], out_root, notebook))
+        outcome = _render_one((paths[0], out_root, notebook, allow_empty))
         if on_done:
             on_done(outcome)
         return [outcome]
     workers = max(1, min(len(paths), jobs or os.cpu_count() or 1))
     outcomes = []
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(_render_one, (p, out_root, notebook)) for p in paths]
+        futures = [pool.submit(_render_one, (p, out_root, notebook, allow_empty))
+                   for p in paths]
         for future in as_completed(futures):
             outcome = future.result()
             outcomes.append(outcome)

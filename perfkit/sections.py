@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 import pandas as pd
 
@@ -20,13 +21,11 @@ from perfkit.html import (
 )
 from perfkit.load import Dataset, load_dataset
 from perfkit.model import Issue, Rag, Status
-from perfkit.params import KNOWN_KEYS, ReportParams, check_params, resolve_data
+from perfkit.params import (
+    ReportParams, check_injected, check_params, injected_parameters, resolve_data,
+)
 from perfkit.summary import Summary, summarise
 from perfkit.targets import parse_target, parse_value
-
-# Names a Jupyter kernel defines by itself, which are not parameters.
-_KERNEL_NAMES = {"In", "Out", "get_ipython", "exit", "quit", "open", "open_report"}
-
 
 @dataclass
 class Report:
@@ -196,31 +195,48 @@ class Report:
         return values[held >= 2].reset_index(drop=True)
 
 
+def _base(history: Sequence[str], data: str) -> Path:
+    """Where relative paths start: the working folder, else the notebook's own folder.
+
+    JupyterLab and ``perfkit report`` run the kernel in the notebook's folder; papermill
+    run from elsewhere says where the notebook is only with ``--inject-paths``.
+    """
+    cwd = Path.cwd()
+    notebook = injected_parameters(history).get("PAPERMILL_INPUT_PATH")
+    if isinstance(notebook, str) and not resolve_data(data, cwd).exists():
+        return (cwd / notebook).resolve().parent
+    return cwd
+
+
 def open_report(data: str, year: str, quarter: int, organisation: str = "",
                 title: str | None = None, covering: str | None = None,
-                plan_span: str | None = None, names: list[str] | None = None,
+                plan_span: str | None = None, allow_empty: bool = False,
+                history: Sequence[str] | None = None,
                 base: str | Path | None = None) -> Report:
     """Validate the parameters, load the data and compute the quarter, ready for sections.
 
-    ``names`` is the notebook's ``dir()``: papermill only warns about a parameter the
-    notebook does not declare, so an unknown one is caught here and named.
+    ``history`` is the kernel's input history, ``In``: a parameter papermill injected that
+    the report does not know is an error naming it (papermill alone would only warn). The
+    analyst's own names are never taken for parameters, so Run All can be repeated.
 
     >>> r = open_report("data/chesterfield", "2022/23", 2)
     >>> r.summary.rollup.overall.milestones.total
     36
     """
-    unknown = sorted(n for n in names or [] if not n.startswith("_")
-                     and n not in _KERNEL_NAMES and n not in KNOWN_KEYS)
-    if unknown:
-        raise ParamsError(f"unknown parameter {', '.join(map(repr, unknown))} "
-                          f"(known keys: {', '.join(KNOWN_KEYS)})")
+    check_injected(history or [])
     params = check_params(dict(data=str(data), year=year, quarter=quarter,
                                organisation=organisation or "", title=title,
-                               covering=covering, plan_span=plan_span))
-    folder = Path(base) if base else Path.cwd()
+                               covering=covering, plan_span=plan_span,
+                               allow_empty=allow_empty))
+    folder = Path(base) if base else _base(history or [], params.data)
     path = resolve_data(params.data, folder)
+    if not path.exists():
+        raise ParamsError(
+            f"data {params.data!r} is not in {folder} or any folder above it. Run from "
+            "another folder, papermill finds it beside the notebook with its --inject-paths "
+            "option (or --cwd NOTEBOOK_FOLDER); an absolute path works from anywhere.")
     dataset = load_dataset(path)
-    summary = summarise(dataset, params.year, params.quarter)
+    summary = summarise(dataset, params.year, params.quarter, allow_empty=params.allow_empty)
     warnings = []
     if params.covering:
         from perfkit.covering import read_source, hand_typed
