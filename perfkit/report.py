@@ -70,7 +70,13 @@ def export_html(notebook, title: str) -> str:
     """The executed notebook as one self-contained page: no inputs, no prompts, no CDN."""
     from nbconvert import HTMLExporter
 
+    from perfkit.inline import unwrap
+
     notebook.metadata["title"] = title
+    for cell in notebook.cells:  # the page has its own stylesheet: no inline wrapper
+        for output in cell.get("outputs", []):
+            if "text/html" in output.get("data", {}):
+                output["data"]["text/html"] = unwrap(output["data"]["text/html"])
     exporter = HTMLExporter(
         template_name=TEMPLATE, extra_template_basedirs=[str(TEMPLATES)],
         exclude_input=True, exclude_output_prompt=True, exclude_input_prompt=True,

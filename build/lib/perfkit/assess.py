@@ -1,0 +1,446 @@
+"""One quarter's picture: every milestone and measure of the plan year with its status.
+
+Nothing is dropped here. A milestone or measure without a usable update keeps its row, with
+no RAG or with ``Status.MISSING``/``Status.UNPARSED``, and is also listed in ``issues``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from perfkit.load import Dataset
+from perfkit.model import (
+    STATUS_RAG, Frequency, Issue, Polarity, Profile, Rag, Status, Travel, previous_quarter,
+    previous_year,
+)
+from perfkit.targets import STATUS_CODES, Kind, check_many, grade, parse_target, parse_value
+
+DEFAULT_TOLERANCE = 0.10
+
+
+@dataclass(frozen=True)
+class Quarter:
+    """The assessed quarter: tables ready for rollups, narrative, charts and the report.
+
+    ``milestones`` adds ``rag``, ``progress``, ``previous_rag``, ``travel`` to the plan rows;
+    ``measures`` adds ``value``, ``comment``, ``officer_rag``, ``status``, ``rag``, ``bar``,
+    ``reason``, ``previous_value`` and ``travel``; ``issues`` has ``issue``, ``table``, ``id``,
+    ``priority_id``, ``name`` and ``detail``.
+    """
+
+    year: str
+    quarter: int
+    priorities: pd.DataFrame
+    milestones: pd.DataFrame
+    measures: pd.DataFrame
+    issues: pd.DataFrame
+
+
+def assess_quarter(dataset: Dataset, year: str, quarter: int) -> Quarter:
+    """Check every measure and collect every milestone's RAG for one quarter.
+
+    >>> from perfkit.load import load_dataset
+    >>> q = assess_quarter(load_dataset("data/chesterfield"), "2022/23", 2)
+    >>> len(q.milestones), int((q.measures["status"] == "met").sum())
+    (36, 16)
+    """
+    priorities = _priorities(dataset, year)
+    milestones = _milestones(dataset, year, quarter)
+    measures = _measures(dataset, year, quarter)
+    issues = _issues(milestones, measures)
+    return Quarter(year, quarter, priorities, milestones, measures, issues)
+
+
+def quarters_held(dataset: Dataset, year: str, up_to: int) -> list[int]:
+    """The quarters of ``year`` up to ``up_to`` for which the data holds any update."""
+    held = set()
+    for table in (dataset.milestone_updates, dataset.measure_updates):
+        rows = table[table["year"] == year]
+        held |= {int(q) for q in rows["quarter"].unique()}
+    return sorted(q for q in held if q <= up_to)
+
+
+def updates_held(dataset: Dataset) -> dict[str, list[int]]:
+    """Every year the data holds updates for, with its quarters, in order.
+
+    >>> from perfkit.load import load_dataset
+    >>> updates_held(load_dataset("data/chesterfield"))
+    {'2022/23': [2]}
+    """
+    held: dict[str, set[int]] = {}
+    for table in (dataset.milestone_updates, dataset.measure_updates):
+        for year, quarter in table[["year", "quarter"]].drop_duplicates().itertuples(index=False):
+            held.setdefault(str(year), set()).add(int(quarter))
+    return {year: sorted(held[year]) for year in sorted(held)}
+
+
+def _priorities(dataset: Dataset, year: str) -> pd.DataFrame:
+    rows = dataset.priorities[dataset.priorities["year"] == year].copy()
+    order = rows["order"] if "order" in rows else pd.Series("", index=rows.index)
+    rows["order"] = pd.to_numeric(order.replace("", None), errors="coerce")
+    rows["_pos"] = range(len(rows))
+    rows = rows.sort_values(["order", "_pos"], na_position="last")
+    return rows[["priority_id", "name"]].reset_index(drop=True)
+
+
+def _updates(table: pd.DataFrame, year: str, quarter: int) -> pd.DataFrame:
+    return table[(table["year"] == year) & (table["quarter"] == str(quarter))]
+
+
+def _milestones(dataset: Dataset, year: str, quarter: int) -> pd.DataFrame:
+    plan = dataset.milestones[dataset.milestones["year"] == year]
+    plan = plan[["milestone_id", "priority_id", "title",
+                 *[c for c in ("objective", "lead") if c in plan]]].copy()
+    now = _updates(dataset.milestone_updates, year, quarter)
+    now = now[["milestone_id", "rag", *(["progress"] if "progress" in now else [])]]
+    rows = plan.merge(now, on="milestone_id", how="left")
+    rows["rag"] = rows["rag"].map(Rag.parse)
+    rows["progress"] = rows.get("progress", pd.Series("", index=rows.index)).fillna("")
+    before = _updates(dataset.milestone_updates, *previous_quarter(year, quarter))
+    earlier = dict(zip(before["milestone_id"], before["rag"].map(Rag.parse)))
+    rows["previous_rag"] = rows["milestone_id"].map(earlier)
+    rows["travel"] = [_rag_travel(now_rag, then) for now_rag, then in
+                      zip(rows["rag"], rows["previous_rag"])]
+    return rows.reset_index(drop=True)
+
+
+def _rag_travel(now: Rag | None, then: Rag | None) -> Travel | None:
+    if not isinstance(now, Rag) or not isinstance(then, Rag):
+        return None
+    if now.rank == then.rank:
+        return Travel.UNCHANGED
+    return Travel.IMPROVED if now.rank > then.rank else Travel.DECLINED
+
+
+def _measures(dataset: Dataset, year: str, quarter: int) -> pd.DataFrame:
+    rows = _checked(_measure_rows(dataset, [(year, quarter)], report=True), reasons=True)
+    rows["officer_rag"] = rows["officer_rag"].map(Rag.parse)
+    rows["travel"] = [
+        _value_travel(v, p, t, pol) for v, p, t, pol in
+        zip(rows["value"], rows["previous_value"], rows["bar_text"], rows["polarity"])]
+    return rows.drop(columns=[c for c in rows if c.startswith("_")])
+
+
+def check_measures(dataset: Dataset, periods: Iterable[tuple[str, int]] | None = None, *,
+                   reasons: bool = False) -> pd.DataFrame:
+    """Every measure of the plan in each quarter, checked as :func:`assess_quarter` checks it.
+
+    ``periods`` are (year, quarter) pairs; by default, every quarter the measure updates
+    hold. There is one row per plan measure and quarter, with ``year``, ``quarter``,
+    ``measure_id``, ``priority_id``, ``frequency``, ``bar_text``, ``value``,
+    ``previous_value``, ``status``, ``rag`` and ``bar``. Text columns and ``status`` are
+    categorical, so a million rows stay small. ``reason`` is added only if asked for:
+    writing one for each row is what would make a million rows slow. Direction of travel
+    is left to :func:`assess_quarter`.
+
+    >>> from perfkit.load import load_dataset
+    >>> rows = check_measures(load_dataset("data/chesterfield"))
+    >>> len(rows), int((rows["status"] == "met").sum())
+    (46, 16)
+    """
+    rows = _checked(_measure_rows(dataset, None if periods is None else list(periods),
+                                  report=False), reasons=reasons)
+    keep = ["year", "_quarter", "measure_id", "priority_id", "frequency", "bar_text", "value",
+            "previous_value", "status", "rag", "bar", *(["reason"] if reasons else [])]
+    return rows[keep].rename(columns={"_quarter": "quarter"})
+
+
+def count_statuses(checked: pd.DataFrame,
+                   by: Sequence[str] = ("year", "quarter", "priority_id")) -> pd.DataFrame:
+    """Counts by status of checked measure rows, one row per group: the rollup in bulk.
+
+    ``checked`` is :func:`check_measures` output, or a quarter's ``measures``. The columns
+    are those of :class:`~perfkit.rollup.MeasureCounts`: ``total``, ``quarterly``,
+    ``tracked``, one per status, and ``pct_met`` (a whole percentage, half up, or missing
+    when nothing was tracked).
+
+    >>> from perfkit.load import load_dataset
+    >>> counts = count_statuses(check_measures(load_dataset("data/chesterfield")))
+    >>> counts.loc[("2022/23", 2, "VFM"), ["tracked", "met", "pct_met"]].tolist()
+    [8, 4, 50]
+    """
+    # One grouping pass numbers each row's group; the counts are then one bincount.
+    grouped = checked.groupby(list(by), sort=True, observed=True)
+    group = grouped.ngroup().to_numpy()
+    keys = grouped.size().index
+    status = _status_codes(checked["status"])
+    width = len(STATUS_CODES)
+    table = np.bincount(group * width + status, minlength=len(keys) * width)
+    counts = pd.DataFrame(table.reshape(len(keys), width), index=keys,
+                          columns=[s.value for s in STATUS_CODES])
+    quarterly = (checked["frequency"] == Frequency.QUARTERLY.value).to_numpy(dtype=bool)
+    tracked = counts["met"] + counts["near"] + counts["missed"]
+    counts.insert(0, "total", counts.sum(axis=1))
+    counts.insert(1, "quarterly", np.bincount(group, weights=quarterly,
+                                              minlength=len(keys)).astype(np.int64))
+    counts.insert(2, "tracked", tracked)
+    # Half up in whole numbers, as rollup.percent(): floor((200 met + tracked) / 2 tracked).
+    whole = (2 * tracked).astype("Int64").where(tracked > 0)
+    counts["pct_met"] = (200 * counts["met"] + tracked).astype("Int64") // whole
+    return counts
+
+
+def _status_codes(status: pd.Series) -> np.ndarray:
+    """Each row's position in ``Status``, from a categorical or a column of Status words."""
+    coded = status.array if isinstance(status.dtype, pd.CategoricalDtype) else \
+        pd.Categorical(status)
+    order = np.array([STATUS_CODES.index(Status(s)) for s in coded.categories], dtype=np.intp)
+    return order[np.asarray(coded.codes)]
+
+
+_QUARTER = {"1": 1, "2": 2, "3": 3, "4": 4}
+_STATUS_NAMES = [s.value for s in STATUS_CODES]
+_GAP = "No figure was reported this quarter for a quarterly measure."
+
+
+def _measure_rows(dataset: Dataset, periods: list[tuple[str, int]] | None, *,
+                  report: bool) -> pd.DataFrame:
+    """The plan's measures in each period, with that quarter's figure and the last usable
+    figure before it; by default the periods are those the measure updates hold.
+
+    For the ``report``, every plan column is kept, as text. Otherwise only the columns
+    :func:`check_measures` returns are kept, as categoricals. Rows are matched on integer
+    codes of year, quarter and ID, and each text column is hashed once: at a million rows,
+    merges on text columns would cost several times the checking itself.
+    """
+    plan, updates = dataset.measures, dataset.measure_updates
+    n_plan = len(plan)
+    ids, id_names = pd.factorize(_objects(pd.concat([plan["measure_id"],
+                                                     updates["measure_id"]])))
+    years, year_names = pd.factorize(_objects(pd.concat([plan["year"], updates["year"]])))
+    absent = len(year_names)  # the code of a year the data do not hold: it matches nothing
+    year_code = {y: i for i, y in enumerate(year_names)}
+    width = max(len(id_names), 1)
+
+    def key(year: np.ndarray, quarter: np.ndarray, measure: np.ndarray) -> np.ndarray:
+        return (year.astype(np.int64) * 5 + quarter) * width + measure
+
+    update_year, update_quarter = years[n_plan:], _quarter_numbers(updates["quarter"])
+    if periods is None:
+        held = np.flatnonzero(np.bincount(update_year * 5 + update_quarter,
+                                          minlength=5 * absent))
+        periods = sorted((year_names[c // 5], c % 5) for c in held if c % 5)
+    update_keys = pd.Index(key(update_year, update_quarter, ids[n_plan:]))
+    if not update_keys.is_unique:  # load_dataset reports duplicates; the first one counts
+        update_keys = pd.Index(np.where(update_keys.duplicated(), -1, update_keys))
+
+    # One row per plan measure of the period's year and quarter.
+    plan_year, plan_id = years[:n_plan], ids[:n_plan]
+    picks = [np.flatnonzero(plan_year == year_code.get(y, absent)) for y, _ in periods]
+    at = np.concatenate([np.zeros(0, dtype=np.intp), *picks])
+    quarter = np.concatenate([np.zeros(0, dtype=np.int64),
+                              *(np.full(len(p), q) for p, (_, q) in zip(picks, periods))])
+    row_year, row_id = plan_year[at], plan_id[at]
+    now = update_keys.get_indexer(key(row_year, quarter, row_id))
+
+    # Each figure is hashed once; the earlier figures are found among the same codes.
+    value_codes, value_names = _texts(_column(updates, "value"))
+    blank = _code(value_names, "")
+    value_codes = np.append(value_codes, blank)  # position -1, no update: ""
+    value = value_codes[now]
+    last_year = np.full(absent + 1, absent)
+    for y, _ in periods:
+        last_year[year_code.get(y, absent)] = year_code.get(previous_year(y), absent)
+    earlier = last_year[row_year]
+    previous = np.full(len(at), blank)
+    usable = np.array([parse_value(v).number is not None for v in value_names])
+    # The previous quarter's figure if it reads as a number, else the same quarter's last year.
+    for year, q in ((np.where(quarter == 1, earlier, row_year),
+                     np.where(quarter == 1, 4, quarter - 1)), (earlier, quarter)):
+        candidate = value_codes[update_keys.get_indexer(key(year, q, row_id))]
+        fill = (previous == blank) & usable[candidate]
+        previous[fill] = candidate[fill]
+
+    bar_text, bar_names, own = _bar_texts(plan, at, quarter)
+    profile, profile_names = _texts(_column(plan, "profile"), str.lower)
+    profile_names = _with(profile_names, Profile.SNAPSHOT.value)
+    profile = profile[at]
+    # A quarter's own target is that quarter's bar as it stands, so never pro rata.
+    profile[own | (profile == _code(profile_names, ""))] = _code(profile_names,
+                                                                 Profile.SNAPSHOT.value)
+    coded = {
+        "bar_text": (bar_text, bar_names), "value": (value, value_names),
+        "previous_value": (previous, value_names), "profile": (profile, profile_names),
+        "polarity": _texts(_column(plan, "polarity"), str.lower, at),
+        "frequency": _texts(_column(plan, "frequency"), str.lower, at),
+    }
+    tolerance = pd.to_numeric(_column(plan, "tolerance").replace("", None),
+                              errors="coerce").fillna(DEFAULT_TOLERANCE).to_numpy()[at]
+    if report:
+        added = {c: "" for c in ("polarity", "profile", "tolerance", "unit",
+                                 *(f"q{q}_target" for q in sorted({q for _, q in periods})))
+                 if c not in plan}
+        rows = plan.assign(**added).take(at).reset_index(drop=True)
+        text = plan["target"].dtype  # text columns keep the dataset's text type, even if empty
+        for name in ("frequency", "polarity", "profile", "value"):
+            codes, names = coded[name]
+            rows[name] = pd.Series(names[codes], dtype=text)
+        rows["tolerance"] = tolerance
+        rows["officer_rag"] = pd.Series(_pick(updates, "rag", now), dtype=text)
+        rows["comment"] = pd.Series(_pick(updates, "comment", now), dtype=text)
+        rows["had_update"] = now >= 0
+        rows["bar_text"] = pd.Series(bar_names[bar_text], dtype=text)
+        rows["previous_value"] = pd.Series(value_names[previous], dtype=object)
+    else:
+        rows = pd.DataFrame({
+            "year": pd.Categorical.from_codes(row_year, year_names),
+            "measure_id": pd.Categorical.from_codes(row_id, id_names),
+            "priority_id": _categorical(*_texts(plan["priority_id"], at=at)),
+            **{name: _categorical(codes, names) for name, (codes, names) in coded.items()},
+            "tolerance": tolerance,
+        })
+    rows["_quarter"] = quarter
+    return rows
+
+
+def _bar_texts(plan: pd.DataFrame, at: np.ndarray,
+               quarter: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each row's bar as written, as codes and texts, and whether it is the quarter's own."""
+    codes, names = _texts(_column(plan, "target"), at=at)
+    own = np.zeros(len(at), dtype=bool)
+    for q in np.unique(quarter).tolist():
+        column = f"q{q}_target"
+        if column not in plan:
+            continue
+        own_codes, own_names = _texts(plan[column])
+        rows = np.flatnonzero(quarter == q)
+        mine = own_codes[at[rows]]
+        given = mine != _code(own_names, "")
+        # Codes into the texts of both columns: the target's, then the quarter's own.
+        both, names = pd.factorize(np.concatenate([names, own_names]))
+        names = np.asarray(names, dtype=object)
+        codes = both[codes]
+        codes[rows[given]] = both[len(both) - len(own_names) + mine[given]]
+        own[rows[given]] = True
+    return codes, names, own
+
+
+def _objects(column: pd.Series) -> np.ndarray:
+    # Hashing a plain object array skips pandas' checks on a text column: about a third
+    # quicker at a million rows.
+    return column.to_numpy(dtype=object)
+
+
+def _column(table: pd.DataFrame, name: str) -> pd.Series:
+    return table[name] if name in table else pd.Series("", index=table.index, dtype=object)
+
+
+def _texts(column: pd.Series, change: Callable[[str], str] | None = None,
+           at: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Codes into the distinct texts of a column, each ``change``d, taken ``at`` rows.
+
+    A missing cell is "", and "" is always among the texts, exactly once.
+    """
+    codes, names = pd.factorize(_objects(column))
+    names = _with(np.asarray(names, dtype=object), "")
+    codes[codes < 0] = _code(names, "")  # a missing cell
+    if change is not None:
+        again, names = pd.factorize(np.array([change(n) for n in names], dtype=object))
+        codes, names = again[codes], np.asarray(names, dtype=object)
+    return (codes if at is None else codes[at]), names
+
+
+def _with(names: np.ndarray, text: str) -> np.ndarray:
+    return names if (names == text).any() else np.append(names, np.array([text], dtype=object))
+
+
+def _code(names: np.ndarray, text: str) -> int:
+    return int(np.flatnonzero(names == text)[0])
+
+
+def _categorical(codes: np.ndarray, names: np.ndarray) -> pd.Categorical:
+    return pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=object))
+
+
+def _quarter_numbers(column: pd.Series) -> np.ndarray:
+    codes, names = pd.factorize(column.to_numpy(dtype=object))
+    # A quarter outside 1 to 4 (load_dataset reports it) is 0, which matches no period.
+    return np.array([_QUARTER.get(n, 0) for n in names] + [0], dtype=np.int64)[codes]
+
+
+def _pick(table: pd.DataFrame, column: str, at: np.ndarray) -> np.ndarray:
+    """``table[column]`` at row positions ``at``, as text; position -1 (no row) gives ""."""
+    if column not in table:
+        return np.full(len(at), "", dtype=object)
+    cells = table[column].fillna("").to_numpy(dtype=object)
+    return np.append(cells, "")[at]
+
+
+def _checked(rows: pd.DataFrame, reasons: bool) -> pd.DataFrame:
+    """Status, bar and rag (and reason) for rows from :func:`_measure_rows`.
+
+    Text columns give Status members, as a quarter's assessment has always had; categorical
+    columns give a categorical status.
+    """
+    args = dict(quarter=rows["_quarter"].to_numpy(), polarity=rows["polarity"],
+                profile=rows["profile"], tolerance=rows["tolerance"].to_numpy(),
+                previous=rows["previous_value"])
+    if reasons:
+        checks = check_many(rows["bar_text"], rows["value"], reasons=True, **args)
+        codes, bar = _status_codes(checks["status"]), checks["bar"].to_numpy()
+    else:
+        codes, bar = grade(rows["bar_text"], rows["value"], **args)
+    gap = ((rows["frequency"] == Frequency.QUARTERLY.value) & (rows["value"] == "")).to_numpy(
+        dtype=bool) & (codes != STATUS_CODES.index(Status.UNPARSED))
+    codes = np.where(gap, STATUS_CODES.index(Status.MISSING), codes)
+    categorical = isinstance(rows["value"].dtype, pd.CategoricalDtype)
+    rows["status"] = (pd.Categorical.from_codes(codes, categories=_STATUS_NAMES) if categorical
+                      else np.array(STATUS_CODES, dtype=object)[codes])
+    rows["bar"] = bar
+    if reasons:
+        rows["reason"] = np.where(gap, _GAP, checks["reason"].to_numpy(dtype=object))
+    if categorical:
+        rags = list(Rag)
+        rag = np.array([rags.index(STATUS_RAG[s]) if s in STATUS_RAG else -1
+                        for s in STATUS_CODES])[codes]
+        rows["rag"] = pd.Categorical.from_codes(rag, categories=[r.value for r in rags])
+    else:
+        rows["rag"] = rows["status"].map(STATUS_RAG)
+    return rows
+
+
+def _value_travel(value: str, previous: str, target_text: str, polarity: str) -> Travel | None:
+    target = parse_target(target_text)
+    now = parse_value(value, target.duration_unit).number
+    then = parse_value(previous, target.duration_unit).number if previous else None
+    if now is None or then is None:
+        return None
+    if now == then:
+        return Travel.UNCHANGED
+    direction = (Polarity(polarity) if polarity else target.polarity) or (
+        Polarity.LOWER if target.duration_unit else Polarity.HIGHER)
+    better = now > then if direction is Polarity.HIGHER else now < then
+    return Travel.IMPROVED if better else Travel.DECLINED
+
+
+def _issues(milestones: pd.DataFrame, measures: pd.DataFrame) -> pd.DataFrame:
+    found: list[dict] = []
+
+    def add(issue: Issue, table: str, row, name: str, detail: str) -> None:
+        found.append({"issue": issue, "table": table, "id": row[f"{table}_id"],
+                      "priority_id": row["priority_id"], "name": name, "detail": detail})
+
+    for _, row in milestones[milestones["rag"].isna()].iterrows():
+        add(Issue.MISSING_UPDATE, "milestone", row, row["title"],
+            "No RAG status was given for this milestone this quarter.")
+    for _, row in measures.iterrows():
+        status = row["status"]
+        if status is Status.MISSING:
+            add(Issue.MISSING_UPDATE, "measure", row, row["name"], row["reason"])
+        elif status is Status.UNPARSED:
+            unreadable_target = parse_target(row["bar_text"]).kind is Kind.UNPARSED
+            add(Issue.UNPARSED_TARGET if unreadable_target else Issue.UNREADABLE_VALUE,
+                "measure", row, row["name"], row["reason"])
+        elif status is Status.NOT_DUE:
+            add(Issue.NOT_DUE, "measure", row, row["name"], row["reason"])
+        officer = row["officer_rag"]
+        # A check with no RAG (not due, no target) leaves NaN: nothing to disagree with.
+        if isinstance(officer, Rag) and isinstance(row["rag"], Rag) and officer != row["rag"]:
+            add(Issue.RAG_DISAGREES, "measure", row, row["name"],
+                f"The officer gave {officer.label}; the check gives {row['rag'].label} "
+                f"({row['reason']})")
+    return pd.DataFrame(found, columns=["issue", "table", "id", "priority_id", "name", "detail"])

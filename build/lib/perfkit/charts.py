@@ -1,0 +1,194 @@
+"""Altair chart builders. Each returns a chart and the table of figures it draws; none renders.
+
+Colours are GOV.UK's accessible palette, and every bar also carries its count as text, so
+no figure is told by colour alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import altair as alt
+import pandas as pd
+
+from perfkit.model import Rag, Status
+from perfkit.rollup import Group, Rollup
+
+RAG_COLOURS = {Rag.GREEN: "#00703c", Rag.AMBER: "#f47738", Rag.RED: "#d4351c",
+               Rag.COMPLETE: "#1d70b8"}
+STATUS_COLOURS = {Status.MET: "#00703c", Status.NEAR: "#f47738", Status.MISSED: "#d4351c",
+                  Status.MISSING: "#505a5f"}
+# Dark text on the orange fill, white on the others: each pair passes 4.5:1.
+TEXT_ON = {"#f47738": "#0b0c0c"}
+FONT = "Arial, Helvetica, sans-serif"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A chart with its title, a text description for assistive technology and its data."""
+
+    chart: alt.TopLevelMixin
+    title: str
+    description: str
+    data: pd.DataFrame
+
+
+def _stacked(frame: pd.DataFrame, category: str, order: list[str], colours: list[str],
+             title: str, description: str, y: str = "group") -> alt.LayerChart:
+    frame = frame.assign(_order=frame[category].map({c: i for i, c in enumerate(order)}),
+                         _text=frame["count"].map(lambda n: str(n) if n else ""),
+                         _ink=frame[category].map(dict(zip(order, colours)))
+                         .map(lambda c: TEXT_ON.get(c, "#ffffff")))
+    groups = list(dict.fromkeys(frame[y]))
+    base = alt.Chart(frame).encode(
+        y=alt.Y(f"{y}:N", sort=groups, title=None, axis=alt.Axis(labelLimit=260)),
+        x=alt.X("sum(count):Q", title="Number", stack="zero"),
+        order=alt.Order("_order:Q"),
+    )
+    bars = base.mark_bar(stroke="#ffffff", strokeWidth=1).encode(
+        color=alt.Color(f"{category}:N", scale=alt.Scale(domain=order, range=colours),
+                        legend=alt.Legend(title=None, orient="bottom")),
+        tooltip=[alt.Tooltip(f"{y}:N", title="Group"), alt.Tooltip(f"{category}:N"),
+                 alt.Tooltip("count:Q", title="Number")],
+    )
+    labels = base.mark_text(align="right", dx=-4, fontWeight="bold", font=FONT).encode(
+        text="_text:N", color=alt.Color("_ink:N", scale=None),
+        x=alt.X("sum(count):Q", stack="zero", bandPosition=1),
+    )
+    return (bars + labels).properties(
+        title=title, description=description, width=520, height=alt.Step(34),
+    ).configure(font=FONT).configure_axis(labelColor="#0b0c0c", titleColor="#0b0c0c",
+                                          labelFontSize=12).configure_legend(
+        labelColor="#0b0c0c", labelFontSize=12).configure_title(color="#0b0c0c", fontSize=15,
+                                                                anchor="start")
+
+
+def _describe(groups: list[Group], parts) -> str:
+    return " ".join(f"{g.name}: {parts(g)}." for g in groups)
+
+
+def _by_group(rollup: Rollup, part: str, colours: dict, title: str) -> Figure:
+    """One stacked bar per group (the plan, then each priority) of ``part``'s counts."""
+    groups = [rollup.overall, *rollup.priorities]
+    labels = {key: key.label for key in colours}
+    rows = [{"group": g.name, "status": labels[key], "count": getattr(getattr(g, part), key.value)}
+            for g in groups for key in colours]
+    description = title + ". " + _describe(groups, lambda g: ", ".join(
+        f"{getattr(getattr(g, part), key.value)} {labels[key].lower()}" for key in colours))
+    frame = pd.DataFrame(rows)
+    chart = _stacked(frame, "status", list(labels.values()), list(colours.values()), title,
+                     description)
+    return Figure(chart, title, description, frame)
+
+
+def milestones_by_rag(rollup: Rollup) -> Figure:
+    """Milestones by RAG status, overall and for each priority.
+
+    >>> from perfkit.summary import summarise
+    >>> from perfkit.load import load_dataset
+    >>> fig = milestones_by_rag(summarise(load_dataset("data/chesterfield"), "2022/23", 2).rollup)
+    >>> fig.chart.to_dict()["layer"][0]["mark"]["type"], len(fig.data)
+    ('bar', 16)
+    """
+    return _by_group(rollup, "milestones", RAG_COLOURS,
+                     f"Milestones by RAG status, quarter {rollup.quarter} {rollup.year}")
+
+
+def measures_by_status(rollup: Rollup) -> Figure:
+    """Quarterly measures by status (met, near, missed, no update), overall and by priority."""
+    return _by_group(rollup, "measures", STATUS_COLOURS,
+                     f"Measures checked against target, quarter {rollup.quarter} {rollup.year}")
+
+
+def rag_by_quarter(history: list[Rollup]) -> Figure:
+    """The whole plan's milestone RAG mix in each quarter held, oldest first."""
+    rows = [{"quarter": f"Q{r.quarter} {r.year}", "status": rag.label,
+             "count": getattr(r.overall.milestones, rag.value)}
+            for r in history for rag in RAG_COLOURS]
+    title = f"Milestones by RAG status in each quarter of {history[-1].year}"
+    description = title + ". " + " ".join(
+        f"Q{r.quarter}: " + ", ".join(f"{getattr(r.overall.milestones, g.value)} {g.value}"
+                                      for g in RAG_COLOURS) + "." for r in history)
+    frame = pd.DataFrame(rows)
+    chart = _stacked(frame, "status", [r.label for r in RAG_COLOURS],
+                     list(RAG_COLOURS.values()), title, description, y="quarter")
+    return Figure(chart, title, description, frame)
+
+
+def measure_trends(values: pd.DataFrame, year: str) -> Figure:
+    """Each quarterly measure's values against its target line, one small panel each.
+
+    ``values`` has columns measure, quarter (int), value and bar (numbers, same unit).
+    """
+    title = f"Quarterly measures against their target, {year}"
+    lines = []
+    for name, rows in values.groupby("measure", sort=False):
+        points = "; ".join(f"Q{q}: {v:g} against {b:g}" for q, v, b in
+                           zip(rows["quarter"], rows["value"], rows["bar"]))
+        lines.append(f"{name}: {points}.")
+    description = title + ". " + " ".join(lines)
+    frame = values.assign(label=values["quarter"].map(lambda q: f"Q{q}"))
+    base = alt.Chart().encode(x=alt.X("label:O", title="Quarter", sort=["Q1", "Q2", "Q3", "Q4"]))
+    line = base.mark_line(point=alt.OverlayMarkDef(filled=True, size=60), color="#1d70b8").encode(
+        y=alt.Y("value:Q", title="Value"), tooltip=["measure:N", "label:N", "value:Q", "bar:Q"])
+    target = base.mark_line(strokeDash=[6, 4], color="#0b0c0c").encode(y="bar:Q")
+    chart = alt.layer(line, target, data=frame).properties(width=200, height=120).facet(
+        facet=alt.Facet("measure:N", title=None, header=alt.Header(labelLimit=220,
+                                                                   labelFontSize=11)),
+        columns=3,
+    ).resolve_scale(y="independent").properties(title=title, description=description) \
+        .configure(font=FONT).configure_title(color="#0b0c0c", fontSize=15, anchor="start")
+    return Figure(chart, title, description, frame.drop(columns=["label"]))
+
+
+RISK_FILLS = {"Low": "#cce2d8", "Medium": "#fde2b8", "High": "#f3a99f"}  # dark text on each
+
+
+def risk_matrix(risks: pd.DataFrame, year: str, quarter: int) -> Figure:
+    """Each risk in a 3x3 impact-by-likelihood grid, before and after its mitigation.
+
+    ``risks`` has columns risk_id, risk, impact, likelihood, residual_impact and
+    residual_likelihood, the levels as :class:`~perfkit.model.Level`.
+    """
+    from perfkit.model import Level
+
+    levels = [Level.LOW, Level.MEDIUM, Level.HIGH]
+    cells = []
+    for stage, impact_col, likelihood_col in (("Before mitigation", "impact", "likelihood"),
+                                              ("After mitigation", "residual_impact",
+                                               "residual_likelihood")):
+        for impact in levels:
+            for likelihood in levels:
+                here = risks[(risks[impact_col] == impact) & (risks[likelihood_col] == likelihood)]
+                score = impact.score * likelihood.score
+                cells.append({"stage": stage, "impact": impact.label,
+                              "likelihood": likelihood.label,
+                              "rating": "High" if score >= 6 else "Medium" if score >= 3 else "Low",
+                              "risks": ", ".join(here["risk_id"])})
+    frame = pd.DataFrame(cells)
+    title = f"Risks by impact and likelihood, quarter {quarter} {year}"
+    description = title + ". " + " ".join(
+        f"{r.risk_id}, {r.risk}: impact {r.impact.label.lower()} and likelihood "
+        f"{r.likelihood.label.lower()} before mitigation; impact "
+        f"{r.residual_impact.label.lower()} and likelihood "
+        f"{r.residual_likelihood.label.lower()} after." for r in risks.itertuples())
+    order = ["Low", "Medium", "High"]
+
+    def grid(stage: str) -> alt.LayerChart:
+        base = alt.Chart(frame[frame["stage"] == stage]).encode(
+            x=alt.X("likelihood:N", sort=order, title="Likelihood",
+                    axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("impact:N", sort=list(reversed(order)), title="Impact"))
+        rects = base.mark_rect(stroke="#0b0c0c", strokeWidth=1).encode(
+            color=alt.Color("rating:N", scale=alt.Scale(domain=order,
+                                                        range=list(RISK_FILLS.values())),
+                            legend=alt.Legend(title="Rating", orient="bottom")))
+        text = base.mark_text(fontSize=13, fontWeight="bold", color="#0b0c0c",
+                              font=FONT).encode(text="risks:N")
+        return (rects + text).properties(title=stage, width=240, height=180)
+
+    chart = alt.hconcat(grid("Before mitigation"), grid("After mitigation")).properties(
+        title=title, description=description).configure(font=FONT).configure_axis(
+        labelColor="#0b0c0c", titleColor="#0b0c0c", labelFontSize=12).configure_title(
+        color="#0b0c0c", fontSize=15, anchor="start").configure_legend(labelColor="#0b0c0c")
+    return Figure(chart, title, description, frame)

@@ -1,0 +1,153 @@
+"""``perfkit``: the command line. Each command is a thin skin over one library call."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from pathlib import Path
+
+from perfkit.errors import PerfkitError
+
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+
+def _summary(args: argparse.Namespace) -> int:
+    from perfkit.load import load_dataset
+    from perfkit.params import load_params
+    from perfkit.summary import summarise
+
+    params, data = load_params(args.params)
+    result = summarise(load_dataset(data), params.year, params.quarter,
+                       allow_empty=args.allow_empty or params.allow_empty)
+    if args.json:
+        print(json.dumps(result.rollup.to_summary(), indent=2))
+        return 0
+    print(params.heading)
+    print("=" * len(params.heading))
+    groups = [result.rollup.overall, *result.rollup.priorities] if result.received else []
+    for group in groups:
+        m, me = group.milestones, group.measures
+        print(f"{group.name}: milestones {m.progressing_well} of {m.rated} progressing well "
+              f"({m.pct_progressing_well}%), green {m.green}, amber {m.amber}, red {m.red}, "
+              f"complete {m.complete}; quarterly measures met {me.met} of {me.tracked}"
+              + (f" ({me.pct_met}%)" if me.pct_met is not None else ""))
+    print()
+    for paragraph in result.paragraphs:
+        print(textwrap.fill(paragraph, width=96))
+        print()
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from perfkit.params import load_params
+    from perfkit.report import render_many
+
+    # Every params file is checked before any kernel starts: a typo fails in a second.
+    for path in args.params:
+        load_params(path)
+    failures, bad_input = 0, 0
+    with tqdm(total=len(args.params), desc="Rendering", unit="report", file=sys.stderr,
+              disable=args.quiet) as bar:
+        def done(outcome):
+            nonlocal failures, bad_input
+            if outcome.error:
+                failures += 1
+                bad_input += outcome.bad_input
+                tqdm.write(f"perfkit: {outcome.error}", file=sys.stderr)
+            else:
+                tqdm.write(f"wrote {outcome.rendered.html}", file=sys.stdout)
+                if outcome.rendered.cabinet:
+                    tqdm.write(f"wrote {outcome.rendered.cabinet}", file=sys.stdout)
+                for warning in outcome.rendered.warnings:
+                    tqdm.write(f"perfkit: warning: {warning}", file=sys.stderr)
+            bar.update(1)
+
+        render_many(args.params, args.out, jobs=args.jobs, on_done=done,
+                    allow_empty=args.allow_empty,
+                    **({"notebook": args.notebook} if args.notebook else {}))
+    if failures == 0:
+        return 0
+    return EXIT_BAD_INPUT if bad_input == failures else EXIT_FAILED
+
+
+def _check(args: argparse.Namespace) -> int:
+    from perfkit.load import load_dataset
+
+    dataset = load_dataset(args.data)
+    print(f"{args.data}: {len(dataset.milestones)} milestones, {len(dataset.measures)} measures; "
+          "no problems found")
+    return 0
+
+
+EXIT_CODES = """exit codes:
+  0  success
+  1  a run failed after its input was accepted (the notebook or the export failed)
+  2  bad input: data, parameters, or a quarter with no updates (see --allow-empty)"""
+
+
+def _command(commands, name: str, help: str, example: str):
+    """A subcommand whose --help ends with an example and the exit codes."""
+    return commands.add_parser(
+        name, help=help, description=help[0].upper() + help[1:] + ".",
+        epilog=f"example:\n  {example}\n\n{EXIT_CODES}",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from perfkit import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="perfkit", formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="example:\n  perfkit report params/2022-23-Q2.yaml --out outputs\n\n"
+               "`perfkit COMMAND --help` describes each command.\n\n" + EXIT_CODES)
+    parser.description = ("Turn a council's quarterly delivery-plan data into its published "
+                          "performance report.")
+    parser.add_argument("--version", action="version", version=f"perfkit {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    report = _command(commands, "report", "render the report for one or more quarters",
+                      "perfkit report params/2022-23-Q2.yaml --out outputs")
+    report.add_argument("params", type=Path, nargs="+", help="params YAML files")
+    report.add_argument("--out", type=Path, default=Path("outputs"),
+                        help="output root; each quarter gets a folder in it (default: outputs)")
+    report.add_argument("--jobs", type=int, default=None,
+                        help="parallel renders (default: one per core)")
+    report.add_argument("--quiet", action="store_true", help="no progress bar")
+    report.add_argument("--notebook", type=Path, default=None,
+                        help="a report notebook of your own (default: the one perfkit ships)")
+    report.add_argument("--allow-empty", action="store_true",
+                        help="render a quarter the data holds no update for (refused otherwise)")
+    report.set_defaults(run=_report)
+
+    summary = _command(commands, "summary", "print a quarter's figures and narrative",
+                       "perfkit summary params/2022-23-Q2.yaml --json")
+    summary.add_argument("params", type=Path, help="a params YAML file")
+    summary.add_argument("--json", action="store_true", help="print summary.json instead")
+    summary.add_argument("--allow-empty", action="store_true",
+                         help="summarise a quarter the data holds no update for")
+    summary.set_defaults(run=_summary)
+
+    check = _command(commands, "check", "validate a dataset folder or workbook",
+                     "perfkit check data/chesterfield")
+    check.add_argument("data", type=Path, help="a dataset folder or .xlsx workbook")
+    check.set_defaults(run=_check)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except PerfkitError as err:
+        # Bad input is the user's to fix: say what and where, never a traceback.
+        print(f"perfkit: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""The one exception family perfkit raises, so callers can catch ``PerfkitError`` alone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input, located precisely enough for an officer to fix it.
+
+    >>> print(Problem("measures.csv", 4, "tolerance", "ten", "a number from 0 to 1"))
+    measures.csv, row 4, column 'tolerance': 'ten' is not allowed (allowed: a number from 0 to 1)
+    >>> print(Problem("data", None, None, None, "a folder or .xlsx workbook", what="no such file"))
+    data: no such file (allowed: a folder or .xlsx workbook)
+    """
+
+    file: str
+    row: int | None
+    column: str | None
+    value: object
+    allowed: str
+    what: str = "is not allowed"
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column {self.column!r}")
+        if self.value is None:
+            subject = self.what
+        else:
+            shown = "(blank)" if self.value == "" else repr(self.value)
+            subject = f"{shown} {self.what}"
+        return f"{', '.join(where)}: {subject} (allowed: {self.allowed})"
+
+
+class PerfkitError(Exception):
+    """Base of every error perfkit raises on purpose."""
+
+
+class DataError(PerfkitError):
+    """The dataset breaks the data contract; ``problems`` lists every break found in one pass."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        count = len(self.problems)
+        head = f"{count} problem{'s' if count != 1 else ''} in the data:"
+        super().__init__("\n".join([head, *(f"  - {p}" for p in self.problems)]))
+
+
+class ParamsError(PerfkitError):
+    """A parameters file is missing, unreadable or holds a key or value that is not allowed."""
+
+
+class EmptyQuarterError(ParamsError):
+    """The data holds no update for the quarter asked for (or not that year at all)."""
+
+
+class RenderError(PerfkitError):
+    """Executing the report notebook or exporting it to HTML failed."""

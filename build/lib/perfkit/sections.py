@@ -1,0 +1,247 @@
+"""The report's sections, one method each, for the notebook to call in order.
+
+``open_report`` validates the parameters, loads the data and computes every figure once;
+each section method then returns a :class:`~perfkit.html.Fragment` that Jupyter shows inline
+and nbconvert writes into the HTML file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import pandas as pd
+
+from perfkit import charts
+from perfkit.errors import ParamsError
+from perfkit.html import (
+    Fragment, badge, clean, esc, figure, paragraphs, section, status_badge, table, travel_text,
+)
+from perfkit.load import Dataset, load_dataset
+from perfkit.model import Issue, Rag, Status
+from perfkit.params import (
+    ReportParams, check_injected, check_params, injected_parameters, resolve_data,
+)
+from perfkit.summary import Summary, summarise
+from perfkit.targets import parse_target, parse_value
+
+@dataclass
+class Report:
+    """One quarter's report: parameters, data and computed figures, ready to render."""
+
+    params: ReportParams
+    data_path: Path
+    dataset: Dataset
+    summary: Summary
+    covering_warnings: list = field(default_factory=list)
+    started: dt.datetime = field(default_factory=lambda: dt.datetime.now().astimezone())
+
+    # -- sections, in the order the report prints them ----------------------------------
+
+    def header(self) -> Fragment:
+        organisation = (f'<p class="organisation">{esc(self.params.organisation)}</p>'
+                        if self.params.organisation else "")
+        nav = "".join(
+            f'<li><a href="#{ident}">{esc(text)}</a></li>' for ident, text in self._contents())
+        return Fragment(f'<header class="report-header">{organisation}'
+                        f"<h1>{esc(self.params.heading)}</h1>"
+                        f'<nav aria-label="Contents"><ol>{nav}</ol></nav></header>')
+
+    def summary_section(self) -> Fragment:
+        return section("summary", "Summary", paragraphs(self.summary.paragraphs))
+
+    def dashboard(self) -> Fragment:
+        rollup = self.summary.rollup
+        intro = ("The charts show each milestone's RAG status and each quarterly measure's "
+                 "check against its target, for the whole plan and for each priority. Each "
+                 "bar is labelled with its number, and each chart's figures are also given "
+                 "as a table below it.")
+        return section("dashboard", "Performance dashboard", f"<p>{esc(intro)}</p>",
+                       figure(charts.milestones_by_rag(rollup), "chart-milestones"),
+                       figure(charts.measures_by_status(rollup), "chart-measures"))
+
+    def priority_sections(self) -> Fragment:
+        parts = []
+        q = self.summary.quarter
+        for number, group in enumerate(self.summary.rollup.priorities, start=1):
+            pid = group.priority_id
+            milestones = q.milestones[q.milestones["priority_id"] == pid]
+            measures = q.measures[q.measures["priority_id"] == pid]
+            ident = f"priority-{number}"
+            paragraph = self.summary.paragraphs[number]
+            parts.append(section(
+                ident, group.name, f"<p>{esc(paragraph)}</p>",
+                f'<h3 id="{ident}-milestones">Milestones</h3>',
+                self._milestone_table(milestones, f"Milestones: {group.name}"),
+                f'<h3 id="{ident}-measures">Measures</h3>',
+                self._measure_table(measures, f"Measures: {group.name}"),
+                css="priority").html)
+        return Fragment("".join(parts))
+
+    def exceptions(self) -> Fragment:
+        q = self.summary.quarter
+        slipping = q.milestones[q.milestones["rag"].isin([Rag.AMBER, Rag.RED])]
+        missed = q.measures[q.measures["status"].isin([Status.NEAR, Status.MISSED])]
+        intro = (f"Every milestone rated amber or red and every measure that did not meet its "
+                 f"target at quarter {self.params.quarter}, for the leadership team's follow-up.")
+        return section("exceptions", "Exceptions", f"<p>{esc(intro)}</p>",
+                       self._milestone_table(slipping, "Milestones rated amber or red"),
+                       self._measure_table(missed, "Measures that did not meet their target"))
+
+    def data_quality(self) -> Fragment:
+        issues = self.summary.quarter.issues
+        order = list(Issue)
+        issues = issues.assign(_o=issues["issue"].map(order.index)).sort_values(
+            ["_o"], kind="stable") if len(issues) else issues
+        counts = issues["issue"].value_counts() if len(issues) else pd.Series(dtype=int)
+        lines = [f"{issue.label}: {int(counts.get(issue, 0))}" for issue in Issue]
+        intro = ("Rows that could not be checked, and rows that need a second look. Every "
+                 "milestone and measure in the plan appears in the report, either with its "
+                 "status or here.")
+        rows = [[esc(r.id), esc(r.issue.label), esc(r.name), esc(r.detail)]
+                for r in issues.itertuples()]
+        parts = [f"<p>{esc(intro)}</p>",
+                 "<ul>" + "".join(f"<li>{esc(x)}</li>" for x in lines) + "</ul>",
+                 table("Data quality findings", ["ID", "Finding", "Name", "Detail"], rows)]
+        if self.params.covering:
+            typed = [[esc(f"Line {w.line}"), esc(w.found), esc(w.message)]
+                     for w in self.covering_warnings]
+            parts += ['<h3 id="covering-warnings">Figures typed by hand in the covering report</h3>',
+                      table(f"Years and figures typed by hand in {Path(self.params.covering).name}",
+                            ["Where", "Typed", "Why it matters"], typed)]
+        return section("data-quality", "Data quality", *parts)
+
+    def trends(self) -> Fragment:
+        history = [*self.summary.history, self.summary.rollup]
+        if len(history) < 2:
+            text = (f"The data holds no earlier quarter of {self.params.year}, so there are "
+                    "no trend charts this time.")
+            return section("trends", "Trends", f"<p>{esc(text)}</p>")
+        values = self._measure_history()
+        parts = [figure(charts.rag_by_quarter(history), "chart-rag-trend")]
+        if len(values):
+            parts.append(figure(charts.measure_trends(values, self.params.year),
+                                "chart-measure-trend"))
+        return section("trends", "Trends", *parts)
+
+    def about(self) -> Fragment:
+        from perfkit import __version__
+
+        p = self.params
+        rows = [
+            ["Data source", esc(p.data)],
+            ["Year", esc(p.year)],
+            ["Quarter", esc(p.quarter)],
+            ["Organisation", esc(p.organisation or "Not given")],
+            ["Rendered", esc(self.started.strftime("%d %B %Y at %H:%M %Z").strip())],
+            ["perfkit version", esc(__version__)],
+        ]
+        return Fragment('<aside class="about" aria-labelledby="about-h">'
+                        '<h2 id="about-h">About this report</h2>'
+                        + table("How this report was made", ["Item", "Value"], rows)
+                        + "</aside>")
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _contents(self) -> list[tuple[str, str]]:
+        items = [("summary", "Summary"), ("dashboard", "Performance dashboard")]
+        items += [(f"priority-{i}", g.name)
+                  for i, g in enumerate(self.summary.rollup.priorities, start=1)]
+        items += [("exceptions", "Exceptions"), ("data-quality", "Data quality"),
+                  ("trends", "Trends"), ("about-h", "About this report")]
+        return items
+
+    @property
+    def _has_travel(self) -> bool:
+        """Whether any earlier figure exists to show a direction of travel against."""
+        q = self.summary.quarter
+        return bool(q.milestones["previous_rag"].notna().any()
+                    or (q.measures["previous_value"] != "").any())
+
+    def _milestone_table(self, rows: pd.DataFrame, caption: str) -> str:
+        travel = self._has_travel
+        body = [[f"{esc(r.milestone_id)} – {esc(r.title)}", badge(r.rag),
+                 *([travel_text(r.travel)] if travel else []),
+                 f'<div class="progress">{clean(r.progress)}</div>']
+                for r in rows.itertuples()]
+        headers = ["Milestone", "Status", *(["Since last quarter"] if travel else []), "Progress"]
+        return table(caption, headers, body, css="milestones")
+
+    def _measure_table(self, rows: pd.DataFrame, caption: str) -> str:
+        travel = self._has_travel
+        body = [[esc(r.name), esc(r.bar_text), esc(r.value or "—"),
+                 f'{status_badge(r.status)}<span class="reason">{esc(r.reason)}</span>',
+                 *([travel_text(r.travel)] if travel else []), clean(r.comment)]
+                for r in rows.itertuples()]
+        headers = ["Measure", "Target", f"Q{self.params.quarter} value", "Status",
+                   *(["Since last quarter"] if travel else []), "Comment"]
+        return table(caption, headers, body, css="measures")
+
+    def _measure_history(self) -> pd.DataFrame:
+        """Numeric values and bars of quarterly measures in each quarter held this year."""
+        frames = []
+        for q in [*self.summary.earlier, self.summary.quarter]:
+            m = q.measures[q.measures["status"].isin([Status.MET, Status.NEAR, Status.MISSED])]
+            for r in m.itertuples():
+                target = parse_target(r.bar_text)
+                number = parse_value(r.value, target.duration_unit).number
+                if number is not None and r.bar == r.bar and r.bar is not None:
+                    frames.append({"measure": r.name, "quarter": q.quarter,
+                                   "value": number, "bar": r.bar})
+        values = pd.DataFrame(frames, columns=["measure", "quarter", "value", "bar"])
+        held = values.groupby("measure")["quarter"].transform("count")
+        return values[held >= 2].reset_index(drop=True)
+
+
+def _base(history: Sequence[str], data: str) -> Path:
+    """Where relative paths start: the working folder, else the notebook's own folder.
+
+    JupyterLab and ``perfkit report`` run the kernel in the notebook's folder; papermill
+    run from elsewhere says where the notebook is only with ``--inject-paths``.
+    """
+    cwd = Path.cwd()
+    notebook = injected_parameters(history).get("PAPERMILL_INPUT_PATH")
+    if isinstance(notebook, str) and not resolve_data(data, cwd).exists():
+        return (cwd / notebook).resolve().parent
+    return cwd
+
+
+def open_report(data: str, year: str, quarter: int, organisation: str = "",
+                title: str | None = None, covering: str | None = None,
+                plan_span: str | None = None, allow_empty: bool = False,
+                history: Sequence[str] | None = None,
+                base: str | Path | None = None) -> Report:
+    """Validate the parameters, load the data and compute the quarter, ready for sections.
+
+    ``history`` is the kernel's input history, ``In``: a parameter papermill injected that
+    the report does not know is an error naming it (papermill alone would only warn). The
+    analyst's own names are never taken for parameters, so Run All can be repeated.
+
+    >>> r = open_report("data/chesterfield", "2022/23", 2)
+    >>> r.summary.rollup.overall.milestones.total
+    36
+    """
+    check_injected(history or [])
+    params = check_params(dict(data=str(data), year=year, quarter=quarter,
+                               organisation=organisation or "", title=title,
+                               covering=covering, plan_span=plan_span,
+                               allow_empty=allow_empty))
+    folder = Path(base) if base else _base(history or [], params.data)
+    path = resolve_data(params.data, folder)
+    if not path.exists():
+        raise ParamsError(
+            f"data {params.data!r} is not in {folder} or any folder above it. Run from "
+            "another folder, papermill finds it beside the notebook with its --inject-paths "
+            "option (or --cwd NOTEBOOK_FOLDER); an absolute path works from anywhere.")
+    dataset = load_dataset(path)
+    summary = summarise(dataset, params.year, params.quarter, allow_empty=params.allow_empty)
+    warnings = []
+    if params.covering:
+        from perfkit.covering import read_source, hand_typed
+
+        source_path = resolve_data(params.covering, folder)
+        warnings = hand_typed(read_source(source_path), params.year, params.plan_span,
+                              source_path.name)
+    return Report(params, path, dataset, summary, warnings)

@@ -1,0 +1,91 @@
+"""A quarter from data to figures and sentences in one call: what the CLI and notebook share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from perfkit.assess import Quarter, assess_quarter, quarters_held, updates_held
+from perfkit.errors import EmptyQuarterError
+from perfkit.load import Dataset
+from perfkit.model import previous_quarter, previous_year
+from perfkit.narrative import (
+    change_paragraph, empty_paragraph, overall_paragraph, priority_paragraph, say_quarters,
+)
+from perfkit.rollup import Change, Rollup, compare, roll_up
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A quarter's assessment, rollup, change since the previous quarter and narrative."""
+
+    quarter: Quarter
+    rollup: Rollup
+    changes: list[Change]
+    paragraphs: list[str]
+    history: list[Rollup]  # earlier quarters of the same year, oldest first
+    earlier: list[Quarter]  # the assessments behind ``history``, kept for trend charts
+    year_changes: list[Change]  # against the same quarter last year, when the data holds it
+    received: bool = True  # False: no update arrived for the quarter (rendered on request)
+
+
+def require_updates(dataset: Dataset, year: str, quarter: int) -> None:
+    """Refuse a quarter the data holds no update for, saying what the data does hold.
+
+    >>> from perfkit.load import load_dataset
+    >>> require_updates(load_dataset("data/chesterfield"), "2023/24", 1)
+    Traceback (most recent call last):
+    ...
+    perfkit.errors.EmptyQuarterError: no updates for 2023/24 quarter 1: the data holds updates for 2022/23 quarter 2 only. Check `year` and `quarter`; --allow-empty (allow_empty: true in a params file) renders an empty quarter on purpose.
+    """
+    held = updates_held(dataset)
+    if quarter in held.get(year, []):
+        return
+    holds = "; ".join(f"{y} {say_quarters(qs)}" for y, qs in held.items()) or "nothing"
+    raise EmptyQuarterError(
+        f"no updates for {year} quarter {quarter}: the data holds updates for {holds} only. "
+        "Check `year` and `quarter`; --allow-empty (allow_empty: true in a params file) "
+        "renders an empty quarter on purpose.")
+
+
+def summarise(dataset: Dataset, year: str, quarter: int, *,
+              allow_empty: bool = False) -> Summary:
+    """Everything the report says about one quarter, computed once.
+
+    A quarter with no updates is refused (:class:`~perfkit.errors.EmptyQuarterError`)
+    unless ``allow_empty``; then the narrative says plainly that none was received.
+
+    >>> from perfkit.load import load_dataset
+    >>> s = summarise(load_dataset("data/chesterfield"), "2022/23", 2)
+    >>> s.rollup.overall.milestones.total, len(s.paragraphs)
+    (36, 5)
+    """
+    received = quarter in updates_held(dataset).get(year, [])
+    if not received and not allow_empty:
+        require_updates(dataset, year, quarter)
+    assessed = assess_quarter(dataset, year, quarter)
+    rollup = roll_up(assessed)
+    if not received:
+        # Nothing to compare: a fall "to 0%" would report missing data as a collapse.
+        nothing = (f"No updates were received for quarter {quarter} of {year}, so no "
+                   "direction of travel is shown.")
+        paragraphs = [empty_paragraph(rollup),
+                      *(priority_paragraph(g, rollup) for g in rollup.priorities), nothing]
+        return Summary(assessed, rollup, [], paragraphs, [], [], [], received=False)
+    earlier = [assess_quarter(dataset, year, q) for q in quarters_held(dataset, year, quarter - 1)]
+    history = [roll_up(q) for q in earlier]
+    before_year, before_q = previous_quarter(year, quarter)
+    if history and history[-1].quarter == before_q and before_year == year:
+        before = history[-1]  # already assessed above
+    elif before_q in quarters_held(dataset, before_year, before_q):
+        before = roll_up(assess_quarter(dataset, before_year, before_q))
+    else:
+        before = None
+    changes = compare(rollup, before) if before else []
+    last_year = previous_year(year)
+    year_changes = (compare(rollup, roll_up(assess_quarter(dataset, last_year, quarter)))
+                    if quarter in quarters_held(dataset, last_year, quarter) else [])
+    paragraphs = [overall_paragraph(rollup),
+                  *(priority_paragraph(g, rollup) for g in rollup.priorities),
+                  change_paragraph(rollup, changes, assessed.milestones,
+                                   last_year=year_changes)]
+    return Summary(assessed, rollup, changes, paragraphs, history, earlier, year_changes)
