@@ -60,3 +60,11 @@ class EmptyQuarterError(ParamsError):
 
 class RenderError(PerfkitError):
     """Executing the report notebook or exporting it to HTML failed."""
+
+
+class OutputError(PerfkitError):
+    """The output folder cannot take the report: not writable, full, or not a folder."""
+
+
+class OutputBusyError(OutputError):
+    """Another run is writing the same quarter into the same output root."""

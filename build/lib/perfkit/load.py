@@ -12,7 +12,9 @@ import io
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 from perfkit.errors import DataError, Problem
@@ -160,9 +162,6 @@ def _cell_text(cell) -> str:
 
 def validate(dataset: Dataset, absent: set[Table] = frozenset()) -> list[Problem]:
     """Every breach of the data contract in the dataset; ``absent`` tables are already reported."""
-    import pandera.pandas as pa
-    from pandera.errors import SchemaErrors
-
     problems: list[Problem] = []
     whole: set[Table] = set()
     for name in Table:
@@ -179,56 +178,81 @@ def validate(dataset: Dataset, absent: set[Table] = frozenset()) -> list[Problem
                                     what="required column is missing"))
         if missing:
             continue
-        schema = pa.DataFrameSchema(_columns(name, pa), unique=_key(name),
-                                    report_duplicates="all")
-        try:
-            schema.validate(frame, lazy=True)
-        except SchemaErrors as err:
-            problems.extend(_problems_from(err.failure_cases, frame, where, name))
+        problems.extend(_cell_problems(frame, where, name))
     return problems + _references(dataset, whole) + _values(dataset, whole)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One check on every cell of a column: ``test`` says whether a cell's text is allowed."""
+
+    test: Callable[[str], bool]
+    allowed: str
 
 
 def _allowed(values) -> str:
     return ", ".join(v.value for v in values)
 
 
-def _columns(name: Table, pa) -> dict:
-    def check(fn, allowed):
-        return pa.Check(fn, element_wise=True, error=allowed)
-
-    filled = check(lambda v: v != "", "any text (this cell is required)")
-    year = check(is_financial_year, YEAR_ALLOWED)
-    # No dtype checks: every cell is read as text, and an absent table is an empty frame.
-    columns = {c: pa.Column(checks=[filled], nullable=False) for c in REQUIRED[name]}
-    columns["year"] = pa.Column(checks=[year])
+def _columns(name: Table) -> dict[str, list[Rule]]:
+    """Each column's rules; a column not in the table is not checked (optional columns)."""
+    filled = Rule(lambda v: v != "", "any text (this cell is required)")
+    year = Rule(is_financial_year, YEAR_ALLOWED)
+    # No type checks: every cell is read as text, and an absent table is an empty frame.
+    columns = {c: [filled] for c in REQUIRED[name]}
+    columns["year"] = [year]
     if "quarter" in columns:
-        columns["quarter"] = pa.Column(checks=[check(lambda v: v in ("1", "2", "3", "4"),
-                                                          "a quarter number from 1 to 4")])
+        columns["quarter"] = [Rule(lambda v: v in ("1", "2", "3", "4"),
+                                   "a quarter number from 1 to 4")]
     if name is Table.MILESTONE_UPDATES:
-        columns["rag"] = pa.Column(checks=[check(lambda v: Rag.parse(v) is not None,
-                                                      RAG_ALLOWED)])
+        columns["rag"] = [Rule(lambda v: Rag.parse(v) is not None, RAG_ALLOWED)]
     if name is Table.MEASURE_UPDATES:
-        columns["rag"] = pa.Column(required=False, checks=[check(
-            lambda v: v == "" or Rag.parse(v) is not None, f"blank or {RAG_ALLOWED}")])
+        columns["rag"] = [Rule(lambda v: v == "" or Rag.parse(v) is not None,
+                               f"blank or {RAG_ALLOWED}")]
     if name is Table.MEASURES:
-        columns["frequency"] = pa.Column(checks=[check(
-            lambda v: v.lower() in Frequency._value2member_map_, _allowed(Frequency))])
-        columns["polarity"] = pa.Column(required=False, checks=[check(
-            lambda v: v == "" or v.lower() in Polarity._value2member_map_,
-            f"blank, {_allowed(Polarity)}")])
-        columns["profile"] = pa.Column(required=False, checks=[check(
-            lambda v: v == "" or v.lower() in Profile._value2member_map_,
-            f"blank, {_allowed(Profile)}")])
-        columns["tolerance"] = pa.Column(required=False, checks=[check(
-            _is_tolerance, "blank or a number from 0 to 1, such as 0.10")])
+        columns["frequency"] = [Rule(lambda v: v.lower() in Frequency._value2member_map_,
+                                     _allowed(Frequency))]
+        columns["polarity"] = [Rule(lambda v: v == "" or v.lower() in Polarity._value2member_map_,
+                                    f"blank, {_allowed(Polarity)}")]
+        columns["profile"] = [Rule(lambda v: v == "" or v.lower() in Profile._value2member_map_,
+                                   f"blank, {_allowed(Profile)}")]
+        columns["tolerance"] = [Rule(_is_tolerance, "blank or a number from 0 to 1, such as 0.10")]
     if name is Table.RISKS:
         for column in ("impact", "likelihood", "residual_impact", "residual_likelihood"):
-            columns[column] = pa.Column(checks=[check(lambda v: Level.parse(v) is not None,
-                                                      LEVEL_ALLOWED)])
+            columns[column] = [Rule(lambda v: Level.parse(v) is not None, LEVEL_ALLOWED)]
     if name is Table.PRIORITIES:
-        columns["order"] = pa.Column(required=False, checks=[check(
-            lambda v: v == "" or v.lstrip("-").isdigit(), "blank or a whole number")])
+        columns["order"] = [Rule(lambda v: v == "" or v.lstrip("-").isdigit(),
+                                 "blank or a whole number")]
     return columns
+
+
+def _cell_problems(frame: pd.DataFrame, where: str, name: Table) -> list[Problem]:
+    """Duplicate keys, then every cell that breaks its column's rules, in row order.
+
+    Each rule is asked once per distinct text in the column, not once per cell.
+    """
+    problems = []
+    rows = frame[ROW].to_numpy()
+    key = _key(name)
+    if key:
+        ident = key[-1]
+        twice = frame.duplicated(subset=key, keep=False).to_numpy()
+        for at in np.flatnonzero(twice):
+            problems.append(Problem(where, int(rows[at]), ident, frame[ident].iat[at],
+                                    f"one row per {' and '.join(key)}", what="is a duplicate"))
+    for column, rules in _columns(name).items():
+        if column not in frame.columns:
+            continue
+        # A missing cell (a short CSV row) is judged, and shown, as a blank one.
+        cells = frame[column].fillna("").to_numpy(dtype=object)
+        codes, texts = pd.factorize(cells)
+        for rule in rules:
+            bad = np.array([not rule.test(str(text)) for text in texts], dtype=bool)
+            for at in np.flatnonzero(bad[codes]):
+                problems.append(Problem(where, int(rows[at]), column, cells[at], rule.allowed))
+    # A breach is reported once per row and column; sorted in file order, stably.
+    unique = {(p.row, p.column, p.what, p.allowed): p for p in problems}
+    return sorted(unique.values(), key=lambda p: (p.row or 0, p.column or ""))
 
 
 def _is_tolerance(text: str) -> bool:
@@ -251,27 +275,6 @@ def _key(name: Table) -> list[str] | None:
     }[name]
 
 
-def _problems_from(cases: pd.DataFrame, frame: pd.DataFrame, where: str,
-                   name: Table) -> list[Problem]:
-    problems = []
-    key = _key(name)
-    for case in cases.itertuples():
-        index = case.index
-        row = int(frame.at[index, ROW]) if index is not None and index in frame.index else None
-        if case.check in ("multiple_fields_uniqueness", "field_uniqueness") or case.column == "_row":
-            ident = key[-1]
-            problems.append(Problem(where, row, ident, frame.at[index, ident] if row else None,
-                                    f"one row per {' and '.join(key)}",
-                                    what="is a duplicate"))
-        elif case.check == "column_in_dataframe":
-            continue  # optional columns we asked for but the table does not have
-        else:
-            problems.append(Problem(where, row, case.column, case.failure_case, case.check))
-    # One duplicate pair is reported on both rows, in file order.
-    unique = {(p.row, p.column, p.what, p.allowed): p for p in problems}
-    return sorted(unique.values(), key=lambda p: (p.row or 0, p.column or ""))
-
-
 def _references(dataset: Dataset, whole: set[Table]) -> list[Problem]:
     """IDs that point at nothing: a priority, milestone or measure the plan does not have."""
     problems = []
@@ -290,15 +293,13 @@ def _references(dataset: Dataset, whole: set[Table]) -> list[Problem]:
         # neither are the rows that point at it.
         misdated = set(parents.loc[~parents["year"].map(is_financial_year), parent_column])
         rows = rows[rows["year"].map(is_financial_year) & ~rows[column].isin(misdated)]
-        known = parents[["year", parent_column]].drop_duplicates()
-        joined = rows.merge(known, how="left", left_on=["year", column],
-                            right_on=["year", parent_column], indicator=True,
-                            suffixes=("", "_parent"))
-        for _, bad in joined[joined["_merge"] == "left_only"].iterrows():
-            problems.append(Problem(
-                dataset.where(child), int(bad[ROW]), column, bad[column],
-                f"a {parent_column} listed in {dataset.where(parent)} for {bad['year']}",
-                what=f"is not in the {parent.value} table for that year"))
+        known = set(zip(parents["year"], parents[parent_column]))
+        for year, ident, row in zip(rows["year"], rows[column], rows[ROW]):
+            if (year, ident) not in known:
+                problems.append(Problem(
+                    dataset.where(child), int(row), column, ident,
+                    f"a {parent_column} listed in {dataset.where(parent)} for {year}",
+                    what=f"is not in the {parent.value} table for that year"))
     return sorted(problems, key=lambda p: (p.file, p.row or 0))
 
 
@@ -312,13 +313,13 @@ def _values(dataset: Dataset, whole: set[Table]) -> list[Problem]:
     if "value" not in updates:
         return []
     plan = dataset.measures.drop_duplicates(["year", "measure_id"])
-    targets = plan.set_index(["year", "measure_id"])
+    targets = {(m["year"], m["measure_id"]): m for m in plan.to_dict("records")}
     problems = []
     for row in updates[updates["value"] != ""].to_dict("records"):
         key = (row["year"], row["measure_id"])
-        if key not in targets.index or row["quarter"] not in ("1", "2", "3", "4"):
+        if key not in targets or row["quarter"] not in ("1", "2", "3", "4"):
             continue
-        measure = targets.loc[key]
+        measure = targets[key]
         own = measure.get(f"q{row['quarter']}_target", "")
         text = own if isinstance(own, str) and own else measure["target"]
         target = parse_target(text)

@@ -1,20 +1,20 @@
 """Render a quarter: run the notebook with papermill, export one offline HTML file.
 
-Everything is written to a temporary file in the destination folder and renamed into place
-only when complete, so a failed run never replaces the last good report.
+Every file of a quarter is written into a staging folder and published as one set
+(:mod:`perfkit.publish`), so a failed or killed run never replaces the last good report.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
 from perfkit.errors import ParamsError, PerfkitError, RenderError
+from perfkit.publish import keep_failed, publishing
 
 PACKAGE = Path(__file__).resolve().parent
 # The notebook ships in the wheel; notebooks/ holds an identical copy for JupyterLab users
@@ -45,32 +45,17 @@ def output_folder(out_root: Path, slug: str) -> Path:
     return folder
 
 
-def write_atomically(path: Path, content: str | bytes) -> None:
-    """Write beside the destination, then rename: readers see the old file or the new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = "wb" if isinstance(content, bytes) else "w"
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as handle:
-            handle.write(content)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; reports are for sharing
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def export_html(notebook, title: str) -> str:
     """The executed notebook as one self-contained page: no inputs, no prompts, no CDN."""
     from nbconvert import HTMLExporter
 
+    from perfkit.inline import unwrap
+
     notebook.metadata["title"] = title
+    for cell in notebook.cells:  # the page has its own stylesheet: no inline wrapper
+        for output in cell.get("outputs", []):
+            if "text/html" in output.get("data", {}):
+                output["data"]["text/html"] = unwrap(output["data"]["text/html"])
     exporter = HTMLExporter(
         template_name=TEMPLATE, extra_template_basedirs=[str(TEMPLATES)],
         exclude_input=True, exclude_output_prompt=True, exclude_input_prompt=True,
@@ -112,42 +97,37 @@ def render(params_path: str | Path, out_root: str | Path = "outputs",
                                   plan_span=params.plan_span,
                                   title=f"{params.heading}: covering report")
     folder = output_folder(Path(out_root), params.slug)
-    folder.mkdir(parents=True, exist_ok=True)
-    executed = folder / "report.ipynb"
-    failed = folder / "report.failed.ipynb"
-    scratch = folder / f".report.{os.getpid()}.ipynb"
-    try:
-        nb = pm.execute_notebook(
-            str(notebook), str(scratch),
-            parameters={"data": str(data), "year": params.year, "quarter": params.quarter,
-                        "organisation": params.organisation, "title": params.title,
-                        "covering": str(covering_path) if covering else None,
-                        "plan_span": params.plan_span, "allow_empty": params.allow_empty},
-            progress_bar=False, log_output=False, cwd=str(notebook.parent),
-            kernel_name="python3",
-            # The kernel talks to this process over loopback only; its warning that TCP is
-            # unencrypted would be noise in every scheduled run's log.
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
-        )
-    except PapermillExecutionError as err:
-        os.replace(scratch, failed)
-        raise RenderError(f"{params_path}: the report notebook failed at cell "
-                          f"{err.exec_count} ({err.ename}: {err.evalue}). The executed "
-                          f"notebook, with the failing cell marked, is {failed}") from None
-    except BaseException:
-        Path(scratch).unlink(missing_ok=True)
-        raise
-    page = export_html(nb, params.heading)
-    os.replace(scratch, executed)
-    html = folder / "report.html"
-    write_atomically(html, page)
-    summary_path = folder / "summary.json"
-    write_atomically(summary_path, json.dumps(summary.rollup.to_summary(), indent=2) + "\n")
-    cabinet = None
-    if covering:
-        cabinet = folder / "cabinet.html"
-        write_atomically(cabinet, cabinet_page(covering, params, html.name))
-    failed.unlink(missing_ok=True)
+    # The whole run holds the quarter's lock and writes into a staging folder; the set is
+    # published in one swap at the end, so the folder never mixes files of two runs.
+    with publishing(folder.parent, params.slug) as staging:
+        scratch = staging.path / "report.ipynb"
+        try:
+            nb = pm.execute_notebook(
+                str(notebook), str(scratch),
+                parameters={"data": str(data), "year": params.year, "quarter": params.quarter,
+                            "organisation": params.organisation, "title": params.title,
+                            "covering": str(covering_path) if covering else None,
+                            "plan_span": params.plan_span,
+                            "allow_empty": params.allow_empty},
+                progress_bar=False, log_output=False, cwd=str(notebook.parent),
+                kernel_name="python3",
+                # The kernel talks to this process over loopback only; its warning that TCP
+                # is unencrypted would be noise in every scheduled run's log.
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            )
+        except PapermillExecutionError as err:
+            failed = keep_failed(folder.parent, params.slug, "report.failed.ipynb",
+                                 scratch.read_bytes())
+            raise RenderError(f"{params_path}: the report notebook failed at cell "
+                              f"{err.exec_count} ({err.ename}: {err.evalue}). The executed "
+                              f"notebook, with the failing cell marked, is {failed}") from None
+        staging.write("report.html", export_html(nb, params.heading))
+        staging.write("summary.json", json.dumps(summary.rollup.to_summary(), indent=2) + "\n")
+        if covering:
+            staging.write("cabinet.html", cabinet_page(covering, params, "report.html"))
+    html, executed, summary_path = (folder / "report.html", folder / "report.ipynb",
+                                    folder / "summary.json")
+    cabinet = folder / "cabinet.html" if covering else None
     return Rendered(folder, html, executed, summary_path, cabinet,
                     tuple(str(w) for w in covering.warnings) if covering else ())
 

@@ -19,6 +19,7 @@ from perfkit.errors import ParamsError
 from perfkit.html import (
     Fragment, badge, clean, esc, figure, paragraphs, section, status_badge, table, travel_text,
 )
+from perfkit.inline import use_offline_charts
 from perfkit.load import Dataset, load_dataset
 from perfkit.model import Issue, Rag, Status
 from perfkit.params import (
@@ -47,7 +48,8 @@ class Report:
             f'<li><a href="#{ident}">{esc(text)}</a></li>' for ident, text in self._contents())
         return Fragment(f'<header class="report-header">{organisation}'
                         f"<h1>{esc(self.params.heading)}</h1>"
-                        f'<nav aria-label="Contents"><ol>{nav}</ol></nav></header>')
+                        f'<nav aria-label="Contents"><ol>{nav}</ol></nav></header>',
+                        styled=True)
 
     def summary_section(self) -> Fragment:
         return section("summary", "Summary", paragraphs(self.summary.paragraphs))
@@ -58,9 +60,10 @@ class Report:
                  "check against its target, for the whole plan and for each priority. Each "
                  "bar is labelled with its number, and each chart's figures are also given "
                  "as a table below it.")
+        figures = self.figures()
         return section("dashboard", "Performance dashboard", f"<p>{esc(intro)}</p>",
-                       figure(charts.milestones_by_rag(rollup), "chart-milestones"),
-                       figure(charts.measures_by_status(rollup), "chart-measures"))
+                       figure(figures["chart-milestones"], "chart-milestones"),
+                       figure(figures["chart-measures"], "chart-measures"))
 
     def priority_sections(self) -> Fragment:
         parts = []
@@ -119,11 +122,9 @@ class Report:
             text = (f"The data holds no earlier quarter of {self.params.year}, so there are "
                     "no trend charts this time.")
             return section("trends", "Trends", f"<p>{esc(text)}</p>")
-        values = self._measure_history()
-        parts = [figure(charts.rag_by_quarter(history), "chart-rag-trend")]
-        if len(values):
-            parts.append(figure(charts.measure_trends(values, self.params.year),
-                                "chart-measure-trend"))
+        figures = self.figures()
+        parts = [figure(figures[ident], ident)
+                 for ident in ("chart-rag-trend", "chart-measure-trend") if ident in figures]
         return section("trends", "Trends", *parts)
 
     def about(self) -> Fragment:
@@ -142,6 +143,36 @@ class Report:
                         '<h2 id="about-h">About this report</h2>'
                         + table("How this report was made", ["Item", "Value"], rows)
                         + "</aside>")
+
+    # -- the report's data, for analysts to take further ------------------------------------
+
+    @property
+    def milestones(self) -> pd.DataFrame:
+        """This quarter's milestones, one row each: priority, title, RAG, progress (a copy)."""
+        return self.summary.quarter.milestones.copy()
+
+    @property
+    def measures(self) -> pd.DataFrame:
+        """This quarter's measures, one row each: target, value, status and reason (a copy)."""
+        return self.summary.quarter.measures.copy()
+
+    def figures(self) -> dict[str, charts.Figure]:
+        """The report's charts by figure id, each with ``.chart`` (Altair) and ``.data``.
+
+        >>> r = open_report("data/chesterfield", "2022/23", 2)
+        >>> list(r.figures()), type(r.figures()["chart-measures"].chart).__name__
+        (['chart-milestones', 'chart-measures'], 'LayerChart')
+        """
+        rollup = self.summary.rollup
+        found = {"chart-milestones": charts.milestones_by_rag(rollup),
+                 "chart-measures": charts.measures_by_status(rollup)}
+        history = [*self.summary.history, rollup]
+        if len(history) >= 2:
+            found["chart-rag-trend"] = charts.rag_by_quarter(history)
+            values = self._measure_history()
+            if len(values):
+                found["chart-measure-trend"] = charts.measure_trends(values, self.params.year)
+        return found
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -195,6 +226,13 @@ class Report:
         return values[held >= 2].reset_index(drop=True)
 
 
+def _in_ipython() -> bool:
+    import sys
+
+    shell = sys.modules.get("IPython")
+    return bool(shell and shell.get_ipython())
+
+
 def _base(history: Sequence[str], data: str) -> Path:
     """Where relative paths start: the working folder, else the notebook's own folder.
 
@@ -224,6 +262,8 @@ def open_report(data: str, year: str, quarter: int, organisation: str = "",
     36
     """
     check_injected(history or [])
+    if _in_ipython():
+        use_offline_charts()
     params = check_params(dict(data=str(data), year=year, quarter=quarter,
                                organisation=organisation or "", title=title,
                                covering=covering, plan_span=plan_span,
