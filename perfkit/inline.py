@@ -17,6 +17,17 @@ from functools import lru_cache
 from pathlib import Path
 
 SCOPE = "perfkit-report"
+# JupyterLab styles HTML outputs with selectors such as ":not(.jp-RenderedMarkdown)
+# .jp-RenderedHTMLCommon td" (right-aligned cells); the scope must outweigh them.
+SCOPE_SELECTOR = f"div.{SCOPE}[data-perfkit-inline]"
+# What JupyterLab adds to every HTML output and report.css does not set: undone, so the
+# inline report looks as the page does (report.css, read after this, still has its way).
+_JUPYTER_RESET = """
+table { table-layout: auto; margin-left: 0; margin-right: 0; }
+tbody tr, tbody tr:nth-child(odd), tbody tr:nth-child(even), tbody tr:hover { background: none; }
+th, td { line-height: inherit; }
+p { margin: 1em 0; }
+"""
 STYLESHEET = Path(__file__).resolve().parent / "templates" / "perfkit_report" / "report.css"
 # Selectors for the page itself: inside a notebook, the report's wrapper stands in for them.
 _PAGE = {":root", "html", "body"}
@@ -24,11 +35,12 @@ _WRAPPED = re.compile(rf'\A<div class="{SCOPE}" data-perfkit-inline>(?:<style>.*
                       r"(.*)</div>\Z", re.S)
 
 
-def scoped_css(css: str, scope: str = f".{SCOPE}") -> str:
+def scoped_css(css: str, scope: str = SCOPE_SELECTOR) -> str:
     """Every rule of ``css`` limited to elements under ``scope``; ``@page`` is dropped.
 
-    >>> scoped_css(":root { --a: 1 } h2, .x > p { color: red } @media print { body { margin: 0 } }")
-    '.perfkit-report{--a: 1}.perfkit-report h2,.perfkit-report .x > p{color: red}@media print{.perfkit-report{margin: 0}}'
+    >>> scoped_css(":root { --a: 1 } h2, .x > p { color: red } @media print { body { margin: 0 } }",
+    ...            ".r")
+    '.r{--a: 1}.r h2,.r .x > p{color: red}@media print{.r{margin: 0}}'
     """
     import tinycss2
 
@@ -52,7 +64,7 @@ def scoped_css(css: str, scope: str = f".{SCOPE}") -> str:
 
 @lru_cache(maxsize=1)
 def _stylesheet() -> str:
-    return scoped_css(STYLESHEET.read_text(encoding="utf-8"))
+    return scoped_css(_JUPYTER_RESET + STYLESHEET.read_text(encoding="utf-8"))
 
 
 def wrap(html: str, styled: bool = False) -> str:

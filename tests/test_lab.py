@@ -136,6 +136,8 @@ def test_notebook_in_jupyterlab_is_styled_and_charts_draw_offline(lab):
         caption = page.query_selector(".perfkit-report figcaption.visually-hidden")
         assert caption.evaluate("e => e.getBoundingClientRect().width") <= 1
         assert page.evaluate("getComputedStyle(document.body).fontFamily") == lab_font
+        cell = page.query_selector(".perfkit-report table.measures td")
+        assert cell.evaluate("e => getComputedStyle(e).textAlign") == "left"  # not JupyterLab's
         # The report's own chart: static SVG with its bars drawn.
         page.query_selector(".perfkit-report #chart-milestones").scroll_into_view_if_needed()
         bars = page.eval_on_selector_all(
