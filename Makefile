@@ -5,16 +5,26 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 AXE    := node_modules/axe-core/axe.min.js
 
-.PHONY: report test browser clean bench lab
+.PHONY: report test browser pdf clean bench lab
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,lab]'
+	$(BIN)/python -m pip install --quiet -e '.[test,pdf,lab]'
 	touch $(STAMP)
 
-report: $(STAMP)
-	$(BIN)/perfkit report params/2022-23-Q2.yaml --out outputs
+report: $(STAMP) pdf
+	$(BIN)/perfkit report params/2022-23-Q2.yaml --out outputs --pdf
+
+# WeasyPrint (report.pdf) loads Debian's pango and harfbuzz; the PDF tests look at pages with
+# poppler-utils' pdftoppm. As root, install whatever is missing; otherwise say how.
+PDF_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+pdf:
+	@{ ldconfig -p | grep -q 'libpangoft2-1.0.so.0' && ldconfig -p | grep -q 'libharfbuzz-subset.so.0' \
+	   && command -v pdftoppm >/dev/null 2>&1; } || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_LIBS) poppler-utils >/dev/null; \
+	  else echo "make: report.pdf needs Debian's pango: sudo apt-get install $(PDF_LIBS) poppler-utils"; fi; }
 
 # JupyterLab on notebooks/, bound to this machine only; open the URL with the token it prints.
 lab: $(STAMP)
@@ -33,7 +43,7 @@ $(AXE): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(AXE)
 
-test: $(STAMP) browser
+test: $(STAMP) browser pdf
 	$(BIN)/python -m pytest
 
 # The four benchmark figures against their goals (several minutes); see benchmarks/README.md.

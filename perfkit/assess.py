@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from perfkit.load import Dataset
+from perfkit.scheme import Scheme, load_scheme
 from perfkit.model import (
     STATUS_RAG, Frequency, Issue, Polarity, Profile, Rag, Status, Travel, previous_quarter,
     previous_year,
@@ -26,10 +27,11 @@ DEFAULT_TOLERANCE = 0.10
 class Quarter:
     """The assessed quarter: tables ready for rollups, narrative, charts and the report.
 
-    ``milestones`` adds ``rag``, ``progress``, ``previous_rag``, ``travel`` to the plan rows;
-    ``measures`` adds ``value``, ``comment``, ``officer_rag``, ``status``, ``rag``, ``bar``,
-    ``reason``, ``previous_value`` and ``travel``; ``issues`` has ``issue``, ``table``, ``id``,
-    ``priority_id``, ``name`` and ``detail``.
+    ``milestones`` adds ``rag`` (the scheme's status key, or None), ``progress``,
+    ``previous_rag``, ``travel`` to the plan rows; ``measures`` adds ``value``, ``comment``,
+    ``officer_rag``, ``status`` (the target check), ``rag``, ``bar``, ``reason``,
+    ``previous_value``, ``travel`` and ``state`` (the scheme's status key); ``issues`` has
+    ``issue``, ``table``, ``id``, ``priority_id``, ``name`` and ``detail``.
     """
 
     year: str
@@ -38,21 +40,25 @@ class Quarter:
     milestones: pd.DataFrame
     measures: pd.DataFrame
     issues: pd.DataFrame
+    scheme: Scheme | None = None  # None: the default scheme
 
 
-def assess_quarter(dataset: Dataset, year: str, quarter: int) -> Quarter:
-    """Check every measure and collect every milestone's RAG for one quarter.
+def assess_quarter(dataset: Dataset, year: str, quarter: int,
+                   scheme: Scheme | None = None) -> Quarter:
+    """Check every measure and collect every milestone's status for one quarter, in the
+    ``scheme``'s words (by default, Chesterfield's).
 
     >>> from perfkit.load import load_dataset
     >>> q = assess_quarter(load_dataset("data/chesterfield"), "2022/23", 2)
     >>> len(q.milestones), int((q.measures["status"] == "met").sum())
     (36, 16)
     """
+    scheme = scheme or load_scheme()
     priorities = _priorities(dataset, year)
-    milestones = _milestones(dataset, year, quarter)
-    measures = _measures(dataset, year, quarter)
+    milestones = _milestones(dataset, year, quarter, scheme)
+    measures = _measures(dataset, year, quarter, scheme)
     issues = _issues(milestones, measures)
-    return Quarter(year, quarter, priorities, milestones, measures, issues)
+    return Quarter(year, quarter, priorities, milestones, measures, issues, scheme)
 
 
 def quarters_held(dataset: Dataset, year: str, up_to: int) -> list[int]:
@@ -91,38 +97,65 @@ def _updates(table: pd.DataFrame, year: str, quarter: int) -> pd.DataFrame:
     return table[(table["year"] == year) & (table["quarter"] == str(quarter))]
 
 
-def _milestones(dataset: Dataset, year: str, quarter: int) -> pd.DataFrame:
+def _milestones(dataset: Dataset, year: str, quarter: int, scheme: Scheme) -> pd.DataFrame:
     plan = dataset.milestones[dataset.milestones["year"] == year]
     plan = plan[["milestone_id", "priority_id", "title",
                  *[c for c in ("objective", "lead") if c in plan]]].copy()
     now = _updates(dataset.milestone_updates, year, quarter)
     now = now[["milestone_id", "rag", *(["progress"] if "progress" in now else [])]]
     rows = plan.merge(now, on="milestone_id", how="left")
-    rows["rag"] = rows["rag"].map(Rag.parse)
+    rows["rag"] = rows["rag"].map(lambda w: scheme.word_key("milestones", w))
     rows["progress"] = rows.get("progress", pd.Series("", index=rows.index)).fillna("")
     before = _updates(dataset.milestone_updates, *previous_quarter(year, quarter))
-    earlier = dict(zip(before["milestone_id"], before["rag"].map(Rag.parse)))
+    earlier = dict(zip(before["milestone_id"],
+                       before["rag"].map(lambda w: scheme.word_key("milestones", w))))
     rows["previous_rag"] = rows["milestone_id"].map(earlier)
-    rows["travel"] = [_rag_travel(now_rag, then) for now_rag, then in
-                      zip(rows["rag"], rows["previous_rag"])]
+    rows["travel"] = [_rag_travel(scheme.rank(now_rag), scheme.rank(then)) for now_rag, then
+                      in zip(rows["rag"], rows["previous_rag"])]
     return rows.reset_index(drop=True)
 
 
-def _rag_travel(now: Rag | None, then: Rag | None) -> Travel | None:
-    if not isinstance(now, Rag) or not isinstance(then, Rag):
+def _rag_travel(now: int | None, then: int | None) -> Travel | None:
+    """Travel between two statuses' ranks; a status without a rank is not comparable."""
+    if now is None or then is None:
         return None
-    if now.rank == then.rank:
+    if now == then:
         return Travel.UNCHANGED
-    return Travel.IMPROVED if now.rank > then.rank else Travel.DECLINED
+    return Travel.IMPROVED if now > then else Travel.DECLINED
 
 
-def _measures(dataset: Dataset, year: str, quarter: int) -> pd.DataFrame:
-    rows = _checked(_measure_rows(dataset, [(year, quarter)], report=True), reasons=True)
+def _measures(dataset: Dataset, year: str, quarter: int, scheme: Scheme) -> pd.DataFrame:
+    rows = _own_words(_checked(_measure_rows(dataset, [(year, quarter)], report=True),
+                               reasons=True), scheme)
+    rows["state"] = [scheme.measure_state(s, o) for s, o in
+                     zip(rows["status"], rows["officer_rag"])]
     rows["officer_rag"] = rows["officer_rag"].map(Rag.parse)
     rows["travel"] = [
         _value_travel(v, p, t, pol) for v, p, t, pol in
         zip(rows["value"], rows["previous_value"], rows["bar_text"], rows["polarity"])]
     return rows.drop(columns=[c for c in rows if c.startswith("_")])
+
+
+def _own_words(rows: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
+    """The scheme's own "no target", "not yet" and "no data" words, as the check's statuses."""
+    from perfkit.scheme import words
+
+    said = [(scheme.no_target_words, rows["bar_text"], Status.NO_TARGET,
+             "The council sets no target for this measure ({text})."),
+            (scheme.not_yet_words, rows["value"], Status.NOT_DUE,
+             "The figure is not due yet ({text})."),
+            (scheme.no_data_words, rows["value"], Status.NO_DATA,
+             "No figure is available ({text}).")]
+    for texts, column, status, reason in said:
+        if not texts:
+            continue
+        hit = column.fillna("").str.strip().str.lower().str.replace(r"\s+", " ", regex=True) \
+            .isin(words(texts)).to_numpy(dtype=bool)
+        rows.loc[hit, "status"] = status
+        rows.loc[hit, "reason"] = [reason.format(text=t) for t in column[hit]]
+        rows.loc[hit, "rag"] = None
+        rows.loc[hit, "bar"] = np.nan
+    return rows
 
 
 def check_measures(dataset: Dataset, periods: Iterable[tuple[str, int]] | None = None, *,

@@ -13,6 +13,7 @@ import pandas as pd
 
 from perfkit.model import Rag, Status
 from perfkit.rollup import Group, Rollup
+from perfkit.scheme import Part, Scheme, Source, load_scheme
 
 RAG_COLOURS = {Rag.GREEN: "#00703c", Rag.AMBER: "#f47738", Rag.RED: "#d4351c",
                Rag.COMPLETE: "#1d70b8"}
@@ -25,20 +26,25 @@ FONT = "Arial, Helvetica, sans-serif"
 
 @dataclass(frozen=True)
 class Figure:
-    """A chart with its title, a text description for assistive technology and its data."""
+    """A chart with its title, a text description for assistive technology and its data.
+
+    ``table`` is the data as the report prints it, beneath the chart; by default ``data``.
+    """
 
     chart: alt.TopLevelMixin
     title: str
     description: str
     data: pd.DataFrame
+    table: pd.DataFrame | None = None
 
 
 def _stacked(frame: pd.DataFrame, category: str, order: list[str], colours: list[str],
-             title: str, description: str, y: str = "group") -> alt.LayerChart:
+             title: str, description: str, y: str = "group",
+             inks: list[str] | None = None) -> alt.LayerChart:
+    inks = inks or [TEXT_ON.get(c, "#ffffff") for c in colours]
     frame = frame.assign(_order=frame[category].map({c: i for i, c in enumerate(order)}),
-                         _text=frame["count"].map(lambda n: str(n) if n else ""),
-                         _ink=frame[category].map(dict(zip(order, colours)))
-                         .map(lambda c: TEXT_ON.get(c, "#ffffff")))
+                         _text=frame["count"].map(lambda n: f"{n:,}" if n else ""),
+                         _ink=frame[category].map(dict(zip(order, inks))))
     groups = list(dict.fromkeys(frame[y]))
     base = alt.Chart(frame).encode(
         y=alt.Y(f"{y}:N", sort=groups, title=None, axis=alt.Axis(labelLimit=260)),
@@ -63,22 +69,44 @@ def _stacked(frame: pd.DataFrame, category: str, order: list[str], colours: list
                                                                 anchor="start")
 
 
-def _describe(groups: list[Group], parts) -> str:
-    return " ".join(f"{g.name}: {parts(g)}." for g in groups)
+def _scheme(rollup: Rollup) -> Scheme:
+    return rollup.scheme or load_scheme()
 
 
-def _by_group(rollup: Rollup, part: str, colours: dict, title: str) -> Figure:
+def group_labels(groups: list[Group]) -> list[str]:
+    """Each group's name, with its priority ID where two priorities share a name, so that
+    no two groups merge into one bar.
+
+    >>> from perfkit.rollup import Group
+    >>> group_labels([Group("A", "Housing", None, None), Group("B", "Housing", None, None)])
+    ['Housing (A)', 'Housing (B)']
+    """
+    names = [g.name for g in groups]
+    return [f"{g.name} ({g.priority_id})" if names.count(g.name) > 1 and g.priority_id
+            else g.name for g in groups]
+
+
+def _by_group(rollup: Rollup, part: Part, keys: list[str], title: str) -> Figure:
     """One stacked bar per group (the plan, then each priority) of ``part``'s counts."""
+    scheme = _scheme(rollup)
     groups = [rollup.overall, *rollup.priorities]
-    labels = {key: key.label for key in colours}
-    rows = [{"group": g.name, "status": labels[key], "count": getattr(getattr(g, part), key.value)}
-            for g in groups for key in colours]
-    description = title + ". " + _describe(groups, lambda g: ", ".join(
-        f"{getattr(getattr(g, part), key.value)} {labels[key].lower()}" for key in colours))
-    frame = pd.DataFrame(rows)
-    chart = _stacked(frame, "status", list(labels.values()), list(colours.values()), title,
-                     description)
-    return Figure(chart, title, description, frame)
+    labels = {key: scheme.label(part, key) for key in keys}
+    colours = [scheme.colours(part, key)[0] for key in keys]
+
+    def count(g: Group, key: str) -> int:
+        return (g.milestones if part is Part.MILESTONES else g.measures).statuses.get(key, 0)
+
+    rows = [{"group": label, "priority_id": g.priority_id or "", "status": labels[key],
+             "count": count(g, key)}
+            for g, label in zip(groups, group_labels(groups)) for key in keys]
+    description = title + ". " + " ".join(
+        f"{label}: " + ", ".join(f"{count(g, key)} {labels[key].lower()}" for key in keys) + "."
+        for g, label in zip(groups, group_labels(groups)))
+    frame = pd.DataFrame(rows, columns=["group", "priority_id", "status", "count"])
+    chart = _stacked(frame, "status", list(labels.values()), colours, title, description,
+                     inks=[scheme.colours(part, key)[1] for key in keys])
+    shown = frame.drop(columns=["priority_id"]).assign(count=frame["count"].map("{:,}".format))
+    return Figure(chart, title, description, frame, shown)
 
 
 def milestones_by_rag(rollup: Rollup) -> Figure:
@@ -90,41 +118,63 @@ def milestones_by_rag(rollup: Rollup) -> Figure:
     >>> fig.chart.to_dict()["layer"][0]["mark"]["type"], len(fig.data)
     ('bar', 16)
     """
-    return _by_group(rollup, "milestones", RAG_COLOURS,
-                     f"Milestones by RAG status, quarter {rollup.quarter} {rollup.year}")
+    scheme = _scheme(rollup)
+    keys = [s.key for s in scheme.milestone_statuses]
+    return _by_group(rollup, Part.MILESTONES, keys,
+                     f"{scheme.nouns.milestone[1].capitalize()} by {scheme.nouns.rating}, "
+                     f"quarter {rollup.quarter} {rollup.year}")
 
 
 def measures_by_status(rollup: Rollup) -> Figure:
-    """Quarterly measures by status (met, near, missed, no update), overall and by priority."""
-    return _by_group(rollup, "measures", STATUS_COLOURS,
-                     f"Measures checked against target, quarter {rollup.quarter} {rollup.year}")
+    """Quarterly measures by the scheme's status (and no update), overall and by priority."""
+    scheme = _scheme(rollup)
+    keys = [s.key for s in scheme.measure_statuses if Status.NO_TARGET not in s.check
+            and Status.NOT_DUE not in s.check]
+    keys += [k for k in (Status.MISSING.value,) if k in scheme.keys(Part.MEASURES)]
+    noun = scheme.nouns.measure[1].capitalize()
+    title = (f"{noun} checked against target, quarter {rollup.quarter} {rollup.year}"
+             if scheme.measure_source is Source.CHECK else
+             f"{noun} by status, quarter {rollup.quarter} {rollup.year}")
+    return _by_group(rollup, Part.MEASURES, keys, title)
 
 
 def rag_by_quarter(history: list[Rollup]) -> Figure:
-    """The whole plan's milestone RAG mix in each quarter held, oldest first."""
-    rows = [{"quarter": f"Q{r.quarter} {r.year}", "status": rag.label,
-             "count": getattr(r.overall.milestones, rag.value)}
-            for r in history for rag in RAG_COLOURS]
-    title = f"Milestones by RAG status in each quarter of {history[-1].year}"
+    """The whole plan's milestone status mix in each quarter held, oldest first."""
+    scheme = _scheme(history[-1])
+    defs = scheme.milestone_statuses
+    rows = [{"quarter": f"Q{r.quarter} {r.year}", "status": s.label,
+             "count": r.overall.milestones.statuses.get(s.key, 0)}
+            for r in history for s in defs]
+    title = (f"{scheme.nouns.milestone[1].capitalize()} by {scheme.nouns.rating} in each "
+             f"quarter of {history[-1].year}")
     description = title + ". " + " ".join(
-        f"Q{r.quarter}: " + ", ".join(f"{getattr(r.overall.milestones, g.value)} {g.value}"
-                                      for g in RAG_COLOURS) + "." for r in history)
-    frame = pd.DataFrame(rows)
-    chart = _stacked(frame, "status", [r.label for r in RAG_COLOURS],
-                     list(RAG_COLOURS.values()), title, description, y="quarter")
-    return Figure(chart, title, description, frame)
+        f"Q{r.quarter}: " + ", ".join(f"{r.overall.milestones.statuses.get(s.key, 0)} "
+                                      f"{s.label.lower()}" for s in defs) + "." for r in history)
+    frame = pd.DataFrame(rows, columns=["quarter", "status", "count"])
+    chart = _stacked(frame, "status", [s.label for s in defs], [s.colour for s in defs], title,
+                     description, y="quarter", inks=[s.text for s in defs])
+    return Figure(chart, title, description, frame,
+                  frame.assign(count=frame["count"].map("{:,}".format)))
 
 
 def measure_trends(values: pd.DataFrame, year: str) -> Figure:
     """Each quarterly measure's values against its target line, one small panel each.
 
-    ``values`` has columns measure, quarter (int), value and bar (numbers, same unit).
+    ``values`` has columns measure, quarter (int), value and bar (numbers, same unit), and
+    optionally unit (a :class:`~perfkit.targets.Unit` value), used to print the figures as
+    the report does: "58%", "£1,200", "3 min 26 s".
     """
+    from perfkit.targets import Unit, show
+
+    units = values["unit"] if "unit" in values else pd.Series("number", index=values.index)
+    value_text = [show(v, Unit(u)) for v, u in zip(values["value"], units)]
+    bar_text = [show(b, Unit(u)) for b, u in zip(values["bar"], units)]
     title = f"Quarterly measures against their target, {year}"
     lines = []
-    for name, rows in values.groupby("measure", sort=False):
-        points = "; ".join(f"Q{q}: {v:g} against {b:g}" for q, v, b in
-                           zip(rows["quarter"], rows["value"], rows["bar"]))
+    texts = values.assign(_v=value_text, _b=bar_text)
+    for name, rows in texts.groupby("measure", sort=False):
+        points = "; ".join(f"Q{q}: {v} against {b}" for q, v, b in
+                           zip(rows["quarter"], rows["_v"], rows["_b"]))
         lines.append(f"{name}: {points}.")
     description = title + ". " + " ".join(lines)
     frame = values.assign(label=values["quarter"].map(lambda q: f"Q{q}"))
@@ -138,7 +188,9 @@ def measure_trends(values: pd.DataFrame, year: str) -> Figure:
         columns=3,
     ).resolve_scale(y="independent").properties(title=title, description=description) \
         .configure(font=FONT).configure_title(color="#0b0c0c", fontSize=15, anchor="start")
-    return Figure(chart, title, description, frame.drop(columns=["label"]))
+    table = pd.DataFrame({"measure": values["measure"], "quarter": frame["label"],
+                          "value": value_text, "target": bar_text})
+    return Figure(chart, title, description, frame.drop(columns=["label"]), table)
 
 
 RISK_FILLS = {"Low": "#cce2d8", "Medium": "#fde2b8", "High": "#f3a99f"}  # dark text on each

@@ -17,23 +17,35 @@ EXIT_BAD_INPUT = 2
 def _summary(args: argparse.Namespace) -> int:
     from perfkit.load import load_dataset
     from perfkit.params import load_params
+    from perfkit.scheme import Part, load_scheme
     from perfkit.summary import summarise
 
     params, data = load_params(args.params)
-    result = summarise(load_dataset(data), params.year, params.quarter,
+    scheme = load_scheme(params.scheme, Path(args.params).resolve().parent)
+    result = summarise(load_dataset(data, scheme), params.year, params.quarter, scheme,
                        allow_empty=args.allow_empty or params.allow_empty)
     if args.json:
         print(json.dumps(result.rollup.to_summary(), indent=2))
         return 0
     print(params.heading)
     print("=" * len(params.heading))
+    # An empty quarter has no figures to list: its paragraphs say so.
     groups = [result.rollup.overall, *result.rollup.priorities] if result.received else []
     for group in groups:
-        m, me = group.milestones, group.measures
-        print(f"{group.name}: milestones {m.progressing_well} of {m.rated} progressing well "
-              f"({m.pct_progressing_well}%), green {m.green}, amber {m.amber}, red {m.red}, "
-              f"complete {m.complete}; quarterly measures met {me.met} of {me.tracked}"
-              + (f" ({me.pct_met}%)" if me.pct_met is not None else ""))
+        parts = []
+        for part, counts, nouns in ((Part.MILESTONES, group.milestones, scheme.nouns.milestone),
+                                    (Part.MEASURES, group.measures, scheme.nouns.measure)):
+            if not counts.total:
+                continue
+            heads = [f"{h.count} of {h.base} {h.label.lower()} ({h.text})"
+                     for h in group.headlines if h.of == part.value]
+            if heads and not heads[0].split(" ", 3)[3].startswith(nouns[1]):
+                heads[0] = f"{nouns[1]} {heads[0]}"
+            states = [f"{s.label.lower()} {counts.statuses.get(s.key, 0)}"
+                      for s in scheme.statuses(part)]
+            parts.append(", ".join([*heads, *states]) if heads else
+                         f"{nouns[1]} " + ", ".join(states))
+        print(f"{group.name}: " + "; ".join(parts))
     print()
     for paragraph in result.paragraphs:
         print(textwrap.fill(paragraph, width=96))
@@ -48,8 +60,11 @@ def _report(args: argparse.Namespace) -> int:
     from perfkit.report import render_many
 
     # Every params file is checked before any kernel starts: a typo fails in a second.
+    from perfkit.scheme import load_scheme
+
     for path in args.params:
-        load_params(path)
+        params, _ = load_params(path)
+        load_scheme(params.scheme, Path(path).resolve().parent)
     failures, bad_input = 0, 0
     with tqdm(total=len(args.params), desc="Rendering", unit="report", file=sys.stderr,
               disable=args.quiet) as bar:
@@ -63,11 +78,13 @@ def _report(args: argparse.Namespace) -> int:
                 tqdm.write(f"wrote {outcome.rendered.html}", file=sys.stdout)
                 if outcome.rendered.cabinet:
                     tqdm.write(f"wrote {outcome.rendered.cabinet}", file=sys.stdout)
+                for pdf in outcome.rendered.pdfs:
+                    tqdm.write(f"wrote {pdf}", file=sys.stdout)
                 for warning in outcome.rendered.warnings:
                     tqdm.write(f"perfkit: warning: {warning}", file=sys.stderr)
             bar.update(1)
 
-        render_many(args.params, args.out, jobs=args.jobs, on_done=done,
+        render_many(args.params, args.out, jobs=args.jobs, on_done=done, pdf=args.pdf,
                     allow_empty=args.allow_empty,
                     **({"notebook": args.notebook} if args.notebook else {}))
     if failures == 0:
@@ -118,6 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--jobs", type=int, default=None,
                         help="parallel renders (default: one per core)")
     report.add_argument("--quiet", action="store_true", help="no progress bar")
+    report.add_argument("--pdf", action="store_true",
+                        help="also write report.pdf (and cabinet.pdf): tagged A4 papers")
     report.add_argument("--notebook", type=Path, default=None,
                         help="a report notebook of your own (default: the one perfkit ships)")
     report.add_argument("--allow-empty", action="store_true",

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from perfkit.limits import shown
+
+#: Problems printed in one message; the rest are counted (every one is in ``problems``).
+MAX_LISTED = 200
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -31,8 +36,9 @@ class Problem:
         if self.value is None:
             subject = self.what
         else:
-            shown = "(blank)" if self.value == "" else repr(self.value)
-            subject = f"{shown} {self.what}"
+            # A bad value can be megabytes long: the message shows its start and its length.
+            value = "(blank)" if self.value == "" else shown(self.value)
+            subject = f"{value} {self.what}"
         return f"{', '.join(where)}: {subject} (allowed: {self.allowed})"
 
 
@@ -46,8 +52,11 @@ class DataError(PerfkitError):
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
         count = len(self.problems)
-        head = f"{count} problem{'s' if count != 1 else ''} in the data:"
-        super().__init__("\n".join([head, *(f"  - {p}" for p in self.problems)]))
+        head = f"{count:,} problem{'s' if count != 1 else ''} in the data:"
+        lines = [head, *(f"  - {p}" for p in self.problems[:MAX_LISTED])]
+        if count > MAX_LISTED:
+            lines.append(f"  ... and {count - MAX_LISTED:,} more (the first {MAX_LISTED} are listed)")
+        super().__init__("\n".join(lines))
 
 
 class ParamsError(PerfkitError):

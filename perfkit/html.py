@@ -18,6 +18,7 @@ import pandas as pd
 
 from perfkit.charts import Figure
 from perfkit.model import Rag, Status, Travel
+from perfkit.scheme import Part, Scheme
 
 ALLOWED_TAGS = {"p", "br", "ul", "ol", "li", "strong", "b", "em", "i", "u", "a", "span",
                 "sub", "sup"}
@@ -45,23 +46,83 @@ class Fragment:
         return self.html
 
 
+#: Characters no text from the data may carry into a page: C0 and C1 controls (NUL among
+#: them) but tab and line breaks, lone surrogates, and the bidi embeddings, overrides and
+#: isolates (U+202A-U+202E, U+2066-U+2069), which would reorder the text around a value
+#: ("Trojan Source"). Removing them, rather than wrapping the value in <bdi>, works in every
+#: context a value reaches: text, attributes, SVG, JSON. Right-to-left scripts need none of
+#: them; the Unicode bidi algorithm orders them by itself.
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+                     "\ud800-\udfff]")
+
+
+def plain(text: object) -> str:
+    r"""Text from the data with control and bidi-override characters removed.
+
+    >>> plain("Homes\x00 \u202eevil\u202c\tfor\nall")
+    'Homes evil\tfor\nall'
+    """
+    return _UNSAFE.sub("", "" if text is None else str(text))
+
+
 def esc(text: object) -> str:
-    return html.escape("" if text is None else str(text), quote=True)
+    r"""Text from the data as HTML text or an attribute value: made plain, then escaped.
+
+    >>> esc('<b title="x">\u202eA & B</b>')
+    '&lt;b title=&quot;x&quot;&gt;A &amp; B&lt;/b&gt;'
+    """
+    return html.escape(plain(text), quote=True)
 
 
-_UL = re.compile(r"<ul\b[^>]*>(.*?)(?=</ul>|<ul\b|<p>|</p>|$)", re.S | re.I)
+#: Where a pasted "<ul>" of bullets ends. "[^<>]*" stops at the next "<", so the search is
+#: linear however many "<ul" a note holds.
+_UL_EDGE = re.compile(r"<ul\b[^<>]*>|</ul>|<ul\b|<p>|</p>", re.I)
 
 
 def _bullets_to_items(text: str) -> str:
     # Lists pasted from Word often arrive as one <ul> holding "•"-separated text: make the
     # items real <li>s so screen readers announce a list of n items.
-    def items(match: re.Match) -> str:
-        if re.search(r"<li\b", match[1], re.I):
-            return match[0]
-        parts = [p.strip() for p in match[1].split("•") if p.strip()]
-        return "<ul>" + "".join(f"<li>{p}</li>" for p in parts) + "</ul>"
+    out, pos, opened = [], 0, None
+    for edge in _UL_EDGE.finditer(text):
+        if opened is not None:
+            out.append(_items(text[opened.start():opened.end()], text[opened.end():edge.start()]))
+            pos, opened = edge.start(), None
+        if edge[0][:3].lower() == "<ul" and edge[0].endswith(">"):
+            out.append(text[pos:edge.start()])
+            pos, opened = edge.end(), edge
+    if opened is not None:
+        out.append(_items(opened[0], text[opened.end():]))
+    else:
+        out.append(text[pos:])
+    return "".join(out)
 
-    return _UL.sub(items, text)
+
+#: Block tags whose nesting the HTML parser tracks at a cost that grows with the depth.
+_NESTING = re.compile(r"<(/?)(ul|ol|li|blockquote|div|p|table)\b[^<>]*>", re.I)
+MAX_NESTING = 16
+
+
+def shallow(text: str) -> str:
+    """The note with block tags nested past MAX_NESTING removed (their text is kept): a note
+    of thousands of nested lists would otherwise take the sanitiser quadratic time."""
+    depth = 0
+
+    def keep(tag: re.Match) -> str:
+        nonlocal depth
+        closing = bool(tag[1])
+        depth += -1 if closing else 1
+        deep = (depth + (1 if closing else 0)) > MAX_NESTING
+        depth = max(depth, 0)
+        return "" if deep else tag[0]
+
+    return _NESTING.sub(keep, text)
+
+
+def _items(tag: str, inside: str) -> str:
+    if re.search(r"<li\b", inside, re.I):
+        return tag + inside
+    parts = [p.strip() for p in inside.split("•") if p.strip()]
+    return "<ul>" + "".join(f"<li>{p}</li>" for p in parts) + "</ul>"
 
 
 def clean(text: object) -> str:
@@ -72,12 +133,12 @@ def clean(text: object) -> str:
     >>> clean('<a href="javascript:alert(1)" onclick="x()">link</a> & more')
     '<a rel="noopener noreferrer">link</a> &amp; more'
     """
-    raw = "" if text is None or (isinstance(text, float) and text != text) else str(text)
+    raw = "" if text is None or (isinstance(text, float) and text != text) else plain(text)
     if not raw.strip():
         return ""
     if "<" not in raw and "\n" in raw:
         raw = "".join(f"<p>{html.escape(p)}</p>" for p in raw.split("\n") if p.strip())
-    cleaned = nh3.clean(_bullets_to_items(raw), tags=ALLOWED_TAGS,
+    cleaned = nh3.clean(shallow(_bullets_to_items(raw)), tags=ALLOWED_TAGS,
                         attributes=ALLOWED_ATTRIBUTES, url_schemes=SAFE_SCHEMES,
                         link_rel="noopener noreferrer")
     return cleaned.replace("</li></ul></p>", "</li></ul>").strip()
@@ -91,6 +152,16 @@ def badge(rag: Rag | None) -> str:
 
 def status_badge(status: Status) -> str:
     return f'<span class="badge status-{status.value}">{esc(status.label)}</span>'
+
+
+def state_badge(scheme: Scheme, part: Part, key: object) -> str:
+    """A status in the scheme's word, on its colour (a pair that passes 4.5:1)."""
+    if not isinstance(key, str):
+        return '<span class="badge badge-none">No status</span>'
+    fill, ink = scheme.colours(part, key)
+    css = "rag" if part is Part.MILESTONES else "status"
+    return (f'<span class="badge {css}-{esc(key)}" style="background: {fill}; color: {ink}">'
+            f"{esc(scheme.label(part, key))}</span>")
 
 
 def travel_text(travel: Travel | None) -> str:
@@ -110,7 +181,9 @@ def table(caption: str, headers: Sequence[str], rows: Iterable[Sequence[str]],
         for i, cell in enumerate(row):
             tag = "th" if i == 0 and row_header else "td"
             scope = ' scope="row"' if tag == "th" else ""
-            cells.append(f"<{tag}{scope}>{cell}</{tag}>")
+            # On a phone each row reflows into a block; a cell's label names its column.
+            label = f' data-label="{esc(headers[i])}"' if tag == "td" and i < len(headers) else ""
+            cells.append(f"<{tag}{scope}{label}>{cell}</{tag}>")
         body.append(f"<tr>{''.join(cells)}</tr>")
     if not body:
         span = len(headers)
@@ -122,7 +195,8 @@ def table(caption: str, headers: Sequence[str], rows: Iterable[Sequence[str]],
 def frame_table(caption: str, frame: pd.DataFrame) -> str:
     """Any small DataFrame as an accessible table, every cell escaped."""
     rows = [[esc(v) for v in record] for record in frame.itertuples(index=False, name=None)]
-    return table(caption, [str(c).capitalize() for c in frame.columns], rows, css="data")
+    return table(caption, [str(c).replace("_", " ").capitalize() for c in frame.columns], rows,
+                 css="data")
 
 
 _SVG_ROOT = re.compile(r"<svg\b([^>]*)>", re.S)
@@ -132,7 +206,8 @@ def figure(fig: Figure, ident: str) -> str:
     """The chart as inline SVG named for assistive technology, with its figures as a table."""
     import vl_convert
 
-    svg = vl_convert.vegalite_to_svg(fig.chart.to_dict())
+    # Labels in a chart are data too (measure names, risk IDs): made plain before drawing.
+    svg = vl_convert.vegalite_to_svg(_plain_spec(fig.chart.to_dict()))
     # vl-convert drops the chart's description; give the root a role and a name, or screen
     # readers meet an unlabelled graphic.
     label = esc(fig.description)
@@ -143,9 +218,24 @@ def figure(fig: Figure, ident: str) -> str:
     return (f'<figure class="chart" id="{ident}">'
             # The SVG draws the title; the caption names the figure for screen readers.
             f'<figcaption class="visually-hidden">{esc(fig.title)}. {label}</figcaption>'
-            f'<div class="chart-svg">{svg}</div>'
+            # On a narrow screen the chart keeps its natural size (legible text) and scrolls
+            # inside this box, which a keyboard can reach.
+            f'<p class="scroll-cue">Scroll sideways to see the whole chart.</p>'
+            f'<div class="chart-svg" tabindex="0" role="region" aria-label="Chart: {esc(fig.title)}">'
+            f'{svg}</div>'
             f"<details><summary>{esc(fig.title)}: the figures as a table</summary>"
-            f"{frame_table(fig.title, fig.data)}</details></figure>")
+            f"{frame_table(fig.title, fig.data if fig.table is None else fig.table)}"
+            "</details></figure>")
+
+
+def _plain_spec(spec: object) -> object:
+    if isinstance(spec, str):
+        return plain(spec)
+    if isinstance(spec, dict):
+        return {key: _plain_spec(value) for key, value in spec.items()}
+    if isinstance(spec, list):
+        return [_plain_spec(value) for value in spec]
+    return spec
 
 
 def section(ident: str, heading: str, *parts: str, css: str = "") -> Fragment:

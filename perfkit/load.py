@@ -7,22 +7,31 @@ raised together as one :class:`~perfkit.errors.DataError`.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 import pandas as pd
 
 from perfkit.errors import DataError, Problem
+from perfkit.limits import (
+    MAX_CELL_CHARS, MAX_CELLS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_PROBLEMS_PER_FILE, MAX_ROWS,
+    MAX_UNZIPPED_BYTES, clip,
+)
 from perfkit.model import (
-    CONTRACT, LEVEL_ALLOWED, OPTIONAL, OPTIONAL_TABLES, RAG_ALLOWED, REQUIRED, YEAR_ALLOWED,
-    Frequency, Level, Polarity, Profile, Rag, Table,
+    CONTRACT, LEVEL_ALLOWED, OPTIONAL, OPTIONAL_TABLES, REQUIRED, YEAR_ALLOWED,
+    Frequency, Level, Polarity, Profile, Table,
     is_financial_year,
 )
+
+if TYPE_CHECKING:
+    from perfkit.scheme import Scheme
 
 #: Row numbers in messages are spreadsheet rows: the header is row 1.
 FIRST_DATA_ROW = 2
@@ -54,8 +63,10 @@ class Dataset:
         return f"{name.value}.csv"
 
 
-def load_dataset(path: str | Path) -> Dataset:
+def load_dataset(path: str | Path, scheme: "Scheme | None" = None) -> Dataset:
     """Read and validate a dataset folder or ``.xlsx`` workbook.
+
+    The ``rag`` columns take the ``scheme``'s words (by default, Chesterfield's).
 
     >>> ds = load_dataset("data/chesterfield")
     >>> len(ds.milestones), len(ds.measures)
@@ -72,18 +83,31 @@ def load_dataset(path: str | Path) -> Dataset:
     elif source.suffix.lower() == ".xlsx" and source.is_file():
         frames = _read_workbook(source, problems)
     else:
-        raise DataError([Problem(str(source), None, None, None,
-                                 "a folder of CSV files or an .xlsx workbook",
-                                 what="no dataset folder or workbook found here")])
+        raise DataError([_not_a_dataset(source)])
     absent = {name for name in Table if name not in frames or ROW not in frames[name]}
     for name in OPTIONAL_TABLES:
         if name not in frames:
             frames[name] = _empty(name)
     dataset = Dataset(source, *(frames.get(name, _empty(name)) for name in Table))
-    problems += validate(dataset, absent)
+    problems += validate(dataset, absent, scheme)
     if problems:
         raise DataError(problems)
     return dataset
+
+
+def _not_a_dataset(source: Path) -> Problem:
+    allowed = "a folder of CSV files or an .xlsx workbook"
+    suffix = source.suffix.lower()
+    if not source.exists():
+        what = "no dataset folder or workbook found here"
+    elif suffix in (".xlsm", ".xltm", ".xlsb", ".xls"):
+        what = (f"is a {suffix} workbook; perfkit reads only .xlsx workbooks and never runs "
+                "macros: save a copy as Excel Workbook (.xlsx)")
+    elif not (source.is_file() or source.is_dir()):
+        what = "is not a regular file or folder (a device, pipe or socket)"
+    else:
+        what = "is neither a folder of CSV files nor an .xlsx workbook"
+    return Problem(str(source), None, None, None, allowed, what=what)
 
 
 def _empty(name: Table) -> pd.DataFrame:
@@ -95,15 +119,172 @@ def _read_csv(path: Path, problems: list[Problem]) -> pd.DataFrame:
         problems.append(Problem(path.name, None, None, None,
                                 f"a file {path.name} in {path.parent}", what="file not found"))
         return pd.DataFrame()
-    raw = path.read_bytes()
-    # Excel saves "CSV UTF-8" with a byte-order mark and plain "CSV" in Windows-1252.
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
-    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                        skip_blank_lines=False)
+    raw = _read_bounded(path, problems)
+    text = None if raw is None else _decode(raw, path.name, problems)
+    records = None if text is None else _csv_records(text, path.name, problems)
+    if records is None:
+        return pd.DataFrame()  # reported; the table counts as absent, so nothing else is
+    header, body = records[0], records[1:]
+    frame = pd.DataFrame([r + [""] * (len(header) - len(r)) for r in body],
+                         columns=header, dtype=object)
     return _tidy(frame)
+
+
+def _read_bounded(path: Path, problems: list[Problem]) -> bytes | None:
+    """The file's bytes, or None (reported) when it is larger than the limit."""
+    with path.open("rb") as handle:
+        raw = handle.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        problems.append(Problem(path.name, None, None, None,
+                                f"files of at most {MAX_FILE_BYTES // 2**20} MB",
+                                what="is larger than the size limit"))
+        return None
+    return raw
+
+
+_UTF8_BOM, _UTF16_BOMS = b"\xef\xbb\xbf", (b"\xff\xfe", b"\xfe\xff")
+#: Bytes Windows-1252 leaves undefined: a file holding one is not Windows-1252.
+_CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
+#: A well-formed UTF-8 multi-byte character; real Windows-1252 text almost never holds one
+#: ("Â£" would have to be typed), a UTF-8 file with a stray byte nearly always does.
+_UTF8_CHAR = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}")
+ENCODINGS_ALLOWED = ('UTF-8 (Excel\'s "CSV UTF-8", with or without a byte-order mark), '
+                     'UTF-16 with a byte-order mark, or Windows-1252 throughout (Excel\'s "CSV")')
+
+
+def _decode(raw: bytes, name: str, problems: list[Problem]) -> str | None:
+    """The file's text, in the one encoding it is consistent with; else None, reported.
+
+    The encoding is never guessed byte by byte: a file that is UTF-8 but for one stray
+    byte is refused, naming the byte, rather than read as Windows-1252 ("£" becoming "Â£").
+    """
+    def refuse(offset: int, what: str) -> None:
+        row = _row_at(raw[:offset].decode("utf-8", errors="replace"))
+        problems.append(Problem(name, row, None, None, ENCODINGS_ALLOWED,
+                                what=f"byte {offset:,} (0x{raw[offset]:02X}) {what}"))
+
+    if raw.startswith(_UTF16_BOMS):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError as err:
+            problems.append(Problem(name, None, None, None, ENCODINGS_ALLOWED,
+                                    what=f"starts as UTF-16, but byte {err.start:,} is not"))
+            return None
+    body = raw.removeprefix(_UTF8_BOM)
+    skip = len(raw) - len(body)
+    nul = body.find(b"\0")
+    if nul >= 0:
+        refuse(skip + nul, "is a NUL: this is a binary file, or UTF-16 without a byte-order "
+                           "mark, not a CSV file")
+        return None
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as err:
+        bad = skip + err.start
+    if skip:
+        refuse(bad, "is not UTF-8, though the file starts with UTF-8's byte-order mark")
+        return None
+    undefined = _CP1252_UNDEFINED.search(raw)
+    if undefined:
+        refuse(undefined.start(), "is neither UTF-8 nor Windows-1252 text")
+        return None
+    utf8 = _UTF8_CHAR.search(raw)
+    if utf8:
+        example = raw[utf8.start():utf8.end()].decode("utf-8")
+        refuse(bad, f"is not UTF-8, yet the file holds UTF-8 elsewhere ({example!r} on row "
+                    f"{_row_at(raw[:utf8.start()].decode('utf-8', errors='replace'))}); "
+                    "read as Windows-1252, that text would change")
+        return None
+    return raw.decode("cp1252")
+
+
+def _row_at(prefix: str) -> int:
+    """The spreadsheet row (header = 1) of the record that the text after ``prefix`` is in."""
+    return sum(1 for _ in csv.reader(io.StringIO(prefix + "x", newline="")))
+
+
+def _csv_records(text: str, name: str, problems: list[Problem]) -> list[list[str]] | None:
+    """The file's records, header first, within the limits; None (reported) if any is broken."""
+    found: list[Problem] = []
+
+    def add(problem: Problem) -> None:
+        found.append(problem)
+
+    if not text.strip():
+        problems.append(Problem(name, None, None, None,
+                                "a header row naming the columns, then one row per record",
+                                what="is empty"))
+        return None
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records: list[list[str]] = []
+    cells = 0
+    header: list[str] = []
+    try:
+        for row, record in enumerate(reader, start=1):
+            if row == 1:
+                width = len(record)  # a row may be as wide as the header, blank cells and all
+                while record and not record[-1].strip():
+                    record.pop()  # Excel pads a range's header with blank cells
+                header = [h or f"column {i + 1}" for i, h in enumerate(record)]
+                if len(header) > MAX_COLUMNS:
+                    add(Problem(name, 1, None, None, f"at most {MAX_COLUMNS:,} columns",
+                                what=f"the header has {len(header):,} columns"))
+                    break
+                seen = {}
+                for h in header:
+                    key = h.strip().lower()
+                    if key in seen:
+                        add(Problem(name, 1, h, None, "each column named once",
+                                    what="names a column twice"))
+                    seen[key] = True
+                record = header
+            elif len(record) > len(header):
+                # More fields than the header means a cell's comma split it (even when the
+                # extra field is blank, the cells after the split have moved).
+                extra = [v for v in record[len(header):] if v.strip()]
+                if len(record) > width or extra:
+                    add(Problem(name, row, None, extra[0] if extra else None,
+                                f"at most {len(header)} fields, as the header has",
+                                what=f"{'is one of' if extra else 'this row has'} "
+                                     f"{len(record)} fields, more than the header has (a "
+                                     'comma inside a cell needs the cell in "quotes")'))
+                record = record[:len(header)]
+            for column, value in zip(header, record):
+                if len(value) > MAX_CELL_CHARS:
+                    add(Problem(name, row, column, value,
+                                f"cells of at most {MAX_CELL_CHARS:,} characters",
+                                what="is longer than the limit"))
+            cells += len(record)
+            if row - 1 > MAX_ROWS or cells > MAX_CELLS:
+                add(Problem(name, row, None, None,
+                            f"at most {MAX_ROWS:,} rows and {MAX_CELLS:,} cells in a table",
+                            what="is past the limit; the file was read no further"))
+                break
+            if len(found) >= MAX_PROBLEMS_PER_FILE:
+                break
+            records.append(record)
+    except csv.Error as err:
+        row = len(records) + 1
+        reason = str(err)
+        if "unexpected end of data" in reason:
+            what = 'holds a quoted cell whose closing " is never found'
+        elif "field larger than field limit" in reason:
+            what = f"holds a cell longer than {MAX_CELL_CHARS:,} characters"
+        elif "expected after" in reason:
+            what = ('holds a quote (") out of place: a quoted cell must end with " just before '
+                    'the next comma, and a " inside a cell is written twice ("")')
+        else:
+            what = f"cannot be read as CSV ({clip(reason)})"
+        add(Problem(name, row, None, None,
+                    'comma-separated cells; a cell holding a comma, quote or line break in '
+                    '"quotes", a quote inside one doubled ("")', what=what))
+    if found:
+        problems.extend(found)
+        return None
+    return records
 
 
 def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
@@ -115,31 +296,142 @@ def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.loc[~blank].reset_index(drop=True)
 
 
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+WORKBOOK_ALLOWED = "an .xlsx workbook as Excel or LibreOffice saves it, without a password"
+
+
+def _workbook_problem(path: Path) -> Problem | None:
+    """Why a file cannot be opened as a workbook at all, checked before openpyxl sees it."""
+    import zipfile
+
+    def problem(what: str, allowed: str = WORKBOOK_ALLOWED) -> Problem:
+        return Problem(path.name, None, None, None, allowed, what=what)
+
+    if path.stat().st_size > MAX_FILE_BYTES:
+        return problem("is larger than the size limit",
+                       f"workbooks of at most {MAX_FILE_BYTES // 2**20} MB")
+    with path.open("rb") as handle:
+        magic = handle.read(8)
+    if magic == _OLE:
+        # Excel stores a password-protected workbook, like an old .xls, as an OLE file.
+        return problem("is password-protected (encrypted), or an old .xls workbook: it is "
+                       "not a zip archive as an .xlsx is; save it as .xlsx without a password")
+    if not magic.startswith(b"PK\x03\x04"):
+        return problem("is not a workbook: an .xlsx file is a zip archive, and this is not "
+                       "(it may be damaged, or another kind of file renamed)")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as err:
+        return problem(f"is damaged: its zip archive cannot be read ({clip(str(err))})")
+    if sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES:
+        return problem("is larger than the size limit once unzipped",
+                       f"workbooks of at most {MAX_UNZIPPED_BYTES // 2**20} MB unzipped")
+    if "xl/workbook.xml" not in {m.filename for m in members}:
+        return problem("is a zip archive but not an Excel workbook (it has no xl/workbook.xml)")
+    return None
+
+
 def _read_workbook(path: Path, problems: list[Problem]) -> dict[Table, pd.DataFrame]:
     from openpyxl import load_workbook
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # openpyxl warns about data validation extensions
-        book = load_workbook(path, read_only=True, data_only=True)
+    early = _workbook_problem(path)
+    if early:
+        problems.append(early)
+        return {}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about data validation extensions
+            book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as err:  # noqa: BLE001 - openpyxl raises many kinds on a damaged file
+        problems.append(_unreadable(path.name, err))
+        return {}
     frames: dict[Table, pd.DataFrame] = {}
     sheets = {name.strip().lower(): name for name in book.sheetnames}
-    for name in Table:
-        if name.value not in sheets and name in OPTIONAL_TABLES:
-            continue
-        if name.value not in sheets:
-            problems.append(Problem(path.name, None, None, None,
-                                    f"sheets named {', '.join(t.value for t in CONTRACT)}",
-                                    what=f"sheet {name.value!r} not found"))
-            continue
-        rows = [[_cell_text(cell) for cell in row] for row in book[sheets[name.value]].iter_rows()]
-        header, body = (rows[0], rows[1:]) if rows else ([], [])
-        width = len(header)
-        frame = pd.DataFrame([r[:width] + [""] * (width - len(r)) for r in body],
-                             columns=[h or f"column {i + 1}" for i, h in enumerate(header)],
-                             dtype=object)
-        frames[name] = _tidy(frame)
-    book.close()
+    try:
+        for name in Table:
+            if name.value not in sheets and name in OPTIONAL_TABLES:
+                continue
+            if name.value not in sheets:
+                problems.append(Problem(path.name, None, None, None,
+                                        f"sheets named {', '.join(t.value for t in CONTRACT)}",
+                                        what=f"sheet {name.value!r} not found"))
+                continue
+            where = f"{path.name}, sheet {name.value!r}"
+            try:
+                rows = _sheet_rows(book[sheets[name.value]], where, problems)
+            except Exception as err:  # noqa: BLE001 - a damaged sheet, whatever openpyxl raises
+                problems.append(_unreadable(where, err))
+                continue
+            if rows is None:
+                continue
+            header, body = (rows[0], rows[1:]) if rows else ([], [])
+            width = len(header)
+            frame = pd.DataFrame([r[:width] + [""] * (width - len(r)) for r in body],
+                                 columns=[h or f"column {i + 1}" for i, h in enumerate(header)],
+                                 dtype=object)
+            frames[name] = _tidy(frame)
+    finally:
+        book.close()
     return frames
+
+
+def _unreadable(where: str, err: Exception) -> Problem:
+    return Problem(where, None, None, None, WORKBOOK_ALLOWED,
+                   what=f"cannot be read as a workbook ({type(err).__name__}: {clip(str(err))})")
+
+
+def _sheet_rows(sheet, where: str, problems: list[Problem]) -> list[list[str]] | None:
+    """A sheet's cells as text, within the limits; None (reported) if a limit is broken.
+
+    The sheet's declared dimension is ignored: a sheet can claim ``A1:XFD1048576`` and hold
+    ten rows, and only what is there is read.
+    """
+    from openpyxl.utils import get_column_letter
+
+    sheet.reset_dimensions()
+    found: list[Problem] = []
+    rows: list[list[str]] = []
+    cells, blank = 0, 0
+    for number, row in enumerate(sheet.iter_rows(), start=1):
+        cells += len(row)
+        if len(row) > MAX_COLUMNS and any(c.value is not None for c in row[MAX_COLUMNS:]):
+            column = next(i for i, c in enumerate(row) if i >= MAX_COLUMNS and c.value is not None)
+            found.append(Problem(where, number, get_column_letter(column + 1), None,
+                                 f"at most {MAX_COLUMNS:,} columns",
+                                 what="holds a value past the column limit"))
+            break
+        texts = [_cell_text(c) for c in row[:MAX_COLUMNS]]
+        while texts and texts[-1] == "":
+            texts.pop()
+        if not texts:
+            blank += 1  # kept only if a row follows, so trailing blank rows cost nothing
+            continue
+        if number > MAX_ROWS + 1 or cells > MAX_CELLS:
+            found.append(Problem(where, number, None, None,
+                                 f"at most {MAX_ROWS:,} rows and {MAX_CELLS:,} cells in a table",
+                                 what="is past the limit; the sheet was read no further"))
+            break
+        rows.extend([] for _ in range(blank))  # blank rows keep the numbering; _tidy drops them
+        blank = 0
+        header = rows[0] if rows else texts
+        for i, text in enumerate(texts):
+            column = header[i] if i < len(header) and header[i] else get_column_letter(i + 1)
+            if len(text) > MAX_CELL_CHARS:
+                found.append(Problem(where, number, column, text,
+                                     f"cells of at most {MAX_CELL_CHARS:,} characters",
+                                     what="is longer than the limit"))
+            elif rows and i >= len(header):
+                found.append(Problem(where, number, get_column_letter(i + 1), text,
+                                     "values only in columns that have a header",
+                                     what="is in a column with no header"))
+        if len(found) >= MAX_PROBLEMS_PER_FILE:
+            break
+        rows.append(texts)
+    if found:
+        problems.extend(found)
+        return None
+    return rows
 
 
 def _cell_text(cell) -> str:
@@ -160,8 +452,12 @@ def _cell_text(cell) -> str:
 
 # --- validation -------------------------------------------------------------------------
 
-def validate(dataset: Dataset, absent: set[Table] = frozenset()) -> list[Problem]:
+def validate(dataset: Dataset, absent: set[Table] = frozenset(),
+             scheme: "Scheme | None" = None) -> list[Problem]:
     """Every breach of the data contract in the dataset; ``absent`` tables are already reported."""
+    from perfkit.scheme import load_scheme
+
+    scheme = scheme or load_scheme()
     problems: list[Problem] = []
     whole: set[Table] = set()
     for name in Table:
@@ -178,8 +474,8 @@ def validate(dataset: Dataset, absent: set[Table] = frozenset()) -> list[Problem
                                     what="required column is missing"))
         if missing:
             continue
-        problems.extend(_cell_problems(frame, where, name))
-    return problems + _references(dataset, whole) + _values(dataset, whole)
+        problems.extend(_cell_problems(frame, where, name, scheme))
+    return problems + _references(dataset, whole) + _values(dataset, whole, scheme)
 
 
 @dataclass(frozen=True)
@@ -194,7 +490,7 @@ def _allowed(values) -> str:
     return ", ".join(v.value for v in values)
 
 
-def _columns(name: Table) -> dict[str, list[Rule]]:
+def _columns(name: Table, scheme: "Scheme") -> dict[str, list[Rule]]:
     """Each column's rules; a column not in the table is not checked (optional columns)."""
     filled = Rule(lambda v: v != "", "any text (this cell is required)")
     year = Rule(is_financial_year, YEAR_ALLOWED)
@@ -205,10 +501,11 @@ def _columns(name: Table) -> dict[str, list[Rule]]:
         columns["quarter"] = [Rule(lambda v: v in ("1", "2", "3", "4"),
                                    "a quarter number from 1 to 4")]
     if name is Table.MILESTONE_UPDATES:
-        columns["rag"] = [Rule(lambda v: Rag.parse(v) is not None, RAG_ALLOWED)]
+        columns["rag"] = [Rule(lambda v: scheme.word_key("milestones", v) is not None,
+                               scheme.allowed("milestones"))]
     if name is Table.MEASURE_UPDATES:
-        columns["rag"] = [Rule(lambda v: v == "" or Rag.parse(v) is not None,
-                               f"blank or {RAG_ALLOWED}")]
+        columns["rag"] = [Rule(lambda v: v == "" or scheme.word_key("measures", v) is not None,
+                               f"blank or {scheme.allowed('measures')}")]
     if name is Table.MEASURES:
         columns["frequency"] = [Rule(lambda v: v.lower() in Frequency._value2member_map_,
                                      _allowed(Frequency))]
@@ -226,7 +523,8 @@ def _columns(name: Table) -> dict[str, list[Rule]]:
     return columns
 
 
-def _cell_problems(frame: pd.DataFrame, where: str, name: Table) -> list[Problem]:
+def _cell_problems(frame: pd.DataFrame, where: str, name: Table,
+                   scheme: "Scheme") -> list[Problem]:
     """Duplicate keys, then every cell that breaks its column's rules, in row order.
 
     Each rule is asked once per distinct text in the column, not once per cell.
@@ -240,7 +538,7 @@ def _cell_problems(frame: pd.DataFrame, where: str, name: Table) -> list[Problem
         for at in np.flatnonzero(twice):
             problems.append(Problem(where, int(rows[at]), ident, frame[ident].iat[at],
                                     f"one row per {' and '.join(key)}", what="is a duplicate"))
-    for column, rules in _columns(name).items():
+    for column, rules in _columns(name, scheme).items():
         if column not in frame.columns:
             continue
         # A missing cell (a short CSV row) is judged, and shown, as a blank one.
@@ -292,7 +590,9 @@ def _references(dataset: Dataset, whole: set[Table]) -> list[Problem]:
         # A row whose year is malformed is reported once, for its year, not again here, and
         # neither are the rows that point at it.
         misdated = set(parents.loc[~parents["year"].map(is_financial_year), parent_column])
-        rows = rows[rows["year"].map(is_financial_year) & ~rows[column].isin(misdated)]
+        # astype(bool): on an empty table the mask must not be read as a list of columns.
+        rows = rows[(rows["year"].map(is_financial_year)
+                     & ~rows[column].isin(misdated)).astype(bool)]
         known = set(zip(parents["year"], parents[parent_column]))
         for year, ident, row in zip(rows["year"], rows[column], rows[ROW]):
             if (year, ident) not in known:
@@ -303,7 +603,7 @@ def _references(dataset: Dataset, whole: set[Table]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.file, p.row or 0))
 
 
-def _values(dataset: Dataset, whole: set[Table]) -> list[Problem]:
+def _values(dataset: Dataset, whole: set[Table], scheme: "Scheme") -> list[Problem]:
     """Values that cannot be read against their measure's numeric target."""
     from perfkit.targets import Kind, Unit, parse_target, parse_value
 
@@ -315,7 +615,10 @@ def _values(dataset: Dataset, whole: set[Table]) -> list[Problem]:
     plan = dataset.measures.drop_duplicates(["year", "measure_id"])
     targets = {(m["year"], m["measure_id"]): m for m in plan.to_dict("records")}
     problems = []
-    for row in updates[updates["value"] != ""].to_dict("records"):
+    # The scheme's own "not yet" and "no data" words stand in for a figure.
+    words = scheme.value_words()
+    for row in updates[(updates["value"] != "")
+                       & ~updates["value"].str.lower().isin(words)].to_dict("records"):
         key = (row["year"], row["measure_id"])
         if key not in targets or row["quarter"] not in ("1", "2", "3", "4"):
             continue

@@ -55,6 +55,8 @@ class Status(StrEnum):
     UNPARSED = "unparsed"
     #: Only in a quarter's assessment: a quarterly measure with no figure is a data problem.
     MISSING = "missing"
+    #: A value such as "Data not available": reported, but with no figure to check.
+    NO_DATA = "no_data"
 
     @property
     def label(self) -> str:
@@ -74,6 +76,7 @@ _STATUS_LABELS = {
     Status.NO_TARGET: "No target",
     Status.UNPARSED: "Not readable",
     Status.MISSING: "No update",
+    Status.NO_DATA: "No data",
 }
 
 STATUS_RAG = {Status.MET: Rag.GREEN, Status.NEAR: Rag.AMBER, Status.MISSED: Rag.RED}

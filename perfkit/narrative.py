@@ -13,6 +13,7 @@ import pandas as pd
 
 from perfkit.model import Travel, previous_year
 from perfkit.rollup import Change, Group, Rollup
+from perfkit.scheme import HeadlineFigure, Others, Part, Scheme, load_scheme
 
 _WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
@@ -55,60 +56,104 @@ def _be(count: int) -> str:
     return "is" if count == 1 else "are"
 
 
-def _milestone_sentences(group: Group, style: Style) -> list[str]:
-    m = group.milestones
-    if m.total == 0:
-        return ["There are no milestones this year."]
-    if m.rated == 0:
-        return [f"None of the {say(m.total, style)} milestones has a status this quarter."]
-    well = m.progressing_well
-    if well == m.rated:
-        lead = (f"all {say(m.rated, style)} milestones rated this quarter" if m.rated > 1
-                else "the one milestone rated this quarter")
-        text = f"{lead} {_be(m.rated)} progressing well, green or complete ({m.pct_progressing_well}%)"
+def _verb(phrase: str, count: int) -> str:
+    """A scheme's verb phrase agreed with a count: "{are} amber" is "is amber" for one."""
+    one = count == 1
+    return phrase.format(are="is" if one else "are", were="was" if one else "were",
+                         was="was" if one else "were", have="has" if one else "have")
+
+
+def _nouns(scheme: Scheme, part: Part) -> tuple[str, str]:
+    return scheme.nouns.milestone if part is Part.MILESTONES else scheme.nouns.measure
+
+
+def _noun(scheme: Scheme, part: Part, count: int) -> str:
+    one, many = _nouns(scheme, part)
+    return one if count == 1 else many
+
+
+def _headline_sentence(fig: HeadlineFigure, group: Group, scheme: Scheme, style: Style) -> str:
+    h = fig.headline
+    one, many = h.base_words
+    count, base = fig.count, fig.base
+    if count == base:
+        lead = f"all {say(base, style)} {many}" if base > 1 else f"the one {one}"
+        text = f"{lead} {_verb(h.says, base)} ({fig.text})"
     else:
-        text = (f"of the {say(m.rated, style)} {plural(m.rated, 'milestone')} rated this quarter, "
-                f"{say(well, style)} ({m.pct_progressing_well}%) {_be(well)} progressing well, "
-                "green or complete")
-    rest = [f"{say(m.amber, style)} ({m.pct['amber']}%) {_be(m.amber)} amber"] if m.amber else []
-    rest += [f"{say(m.red, style)} ({m.pct['red']}%) {_be(m.red)} red"] if m.red else []
-    if rest:
-        text += "; " + " and ".join(rest)
-    sentences = [sentence(text) + "."]
-    if m.missing:
+        text = (f"of the {say(base, style)} {one if base == 1 else many}, "
+                f"{say(count, style)} ({fig.text}) {_verb(h.says, count)}")
+    if h.others is not Others.NONE:
+        counts = _counts(group, h.of)
+        rest = []
+        for key in scheme.base_keys(h):
+            n = counts.get(key, 0)
+            if key in h.counts or not n:
+                continue
+            share = f" ({scheme.percent.text(n, base)})" if h.others is Others.WITH_PCT else ""
+            rest.append(f"{say(n, style)}{share} {_verb(scheme.says(h.of, key), n)}")
+        if rest:
+            text += ("; " if h.others is Others.WITH_PCT else ", ") + _listing(rest)
+    return sentence(text) + "."
+
+
+def _listing(items: list[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _counts(group: Group, part: Part) -> dict[str, int]:
+    return (group.milestones if part is Part.MILESTONES else group.measures).statuses
+
+
+def _part_sentences(group: Group, part: Part, scheme: Scheme, style: Style) -> list[str]:
+    """A group's sentences about its milestones or its measures, led by the headlines."""
+    counts = group.milestones if part is Part.MILESTONES else group.measures
+    if counts.total == 0:
+        return [f"There are no {_nouns(scheme, part)[1]} this year."]
+    sentences = []
+    if part is Part.MEASURES:
+        me = group.measures
         sentences.append(sentence(
-            f"{say(m.missing, style)} {plural(m.missing, 'milestone')} "
-            f"{'has' if m.missing == 1 else 'have'} no update this quarter."))
+            f"of the {say(me.total, style)} {_noun(scheme, part, me.total)}, "
+            f"{say(me.quarterly, style)} {_be(me.quarterly)} collected quarterly."))
+    figures = [f for f in group.headlines if f.of == part.value]
+    shown = [f for f in figures if f.base and f.headline.sentence]
+    if figures and not shown:
+        return sentences + [figures[0].headline.empty.format(
+            total=say(counts.total, style), nouns=_noun(scheme, part, counts.total))]
+    sentences += [_headline_sentence(f, group, scheme, style) for f in shown]
+    if not figures:  # a scheme without a headline here: each status's count
+        states = [f"{say(n, style)} {_verb(scheme.says(part, k), n)}"
+                  for k, n in _counts(group, part).items() if n]
+        sentences.append(sentence(" and ".join(states)) + ".")
+    if part is Part.MILESTONES and counts.missing:
+        n = counts.missing
+        sentences.append(sentence(f"{say(n, style)} {_noun(scheme, part, n)} "
+                                  f"{'has' if n == 1 else 'have'} no update this quarter."))
+    if part is Part.MEASURES and counts.missing:
+        n = counts.missing
+        sentences.append(sentence(f"{say(n, style)} quarterly {_noun(scheme, part, n)} "
+                                  f"{'has' if n == 1 else 'have'} no figure this quarter."))
     return sentences
 
 
-def _measure_sentences(group: Group, style: Style) -> list[str]:
-    me = group.measures
-    if me.total == 0:
-        return ["There are no measures this year."]
-    sentences = [sentence(
-        f"of the {say(me.total, style)} {plural(me.total, 'measure')}, "
-        f"{say(me.quarterly, style)} {_be(me.quarterly)} collected quarterly.")]
-    if me.tracked == 0:
-        sentences.append("None could be checked against a target this quarter.")
-        return sentences
-    if me.met == me.tracked:
-        text = (f"all {say(me.tracked, style)} checked against their target this quarter met it"
-                if me.tracked > 1 else "the one measure checked against its target this quarter met it")
-        text += f" ({me.pct_met}%)"
-    else:
-        text = (f"of the {say(me.tracked, style)} checked against their target this quarter, "
-                f"{say(me.met, style)} ({me.pct_met}%) met it")
-    others = [f"{say(me.near, style)} {'was' if me.near == 1 else 'were'} within tolerance"] if me.near else []
-    others += [f"{say(me.missed, style)} missed it"] if me.missed else []
-    if others:
-        text += ", " + " and ".join(others[:-1]) + (" and " if len(others) > 1 else "") + others[-1]
-    sentences.append(sentence(text) + ".")
-    if me.missing:
-        sentences.append(sentence(
-            f"{say(me.missing, style)} quarterly {plural(me.missing, 'measure')} "
-            f"{'has' if me.missing == 1 else 'have'} no figure this quarter."))
-    return sentences
+def _parts(rollup: Rollup) -> list[Part]:
+    """The parts the plan has: a measures-only plan is not told it has no milestones."""
+    g = rollup.overall
+    parts = [p for p, n in ((Part.MILESTONES, g.milestones.total),
+                            (Part.MEASURES, g.measures.total)) if n]
+    return parts or [Part.MILESTONES, Part.MEASURES]
+
+
+def _has(rollup: Rollup, group: Group, style: Style) -> str:
+    scheme = _scheme(rollup)
+    totals = {Part.MILESTONES: group.milestones.total, Part.MEASURES: group.measures.total}
+    return " and ".join(f"{say(totals[p], style)} {_noun(scheme, p, totals[p])}"
+                        for p in _parts(rollup))
+
+
+def _scheme(rollup: Rollup) -> Scheme:
+    return rollup.scheme or load_scheme()
 
 
 def overall_paragraph(rollup: Rollup, style: Style = HOUSE) -> str:
@@ -128,10 +173,10 @@ def overall_paragraph(rollup: Rollup, style: Style = HOUSE) -> str:
     g = rollup.overall
     n = len(rollup.priorities)
     first = (f"At quarter {rollup.quarter} of {rollup.year} the delivery plan has "
-             f"{say(g.milestones.total, style)} {plural(g.milestones.total, 'milestone')} and "
-             f"{say(g.measures.total, style)} {plural(g.measures.total, 'measure')} across "
+             f"{_has(rollup, g, style)} across "
              f"{say(n, style)} {plural(n, 'priority', 'priorities')}.")
-    return " ".join([first, *_milestone_sentences(g, style), *_measure_sentences(g, style)])
+    return " ".join([first, *(s for p in _parts(rollup)
+                              for s in _part_sentences(g, p, _scheme(rollup), style))])
 
 
 def empty_paragraph(rollup: Rollup, style: Style = HOUSE) -> str:
@@ -183,10 +228,9 @@ def priority_paragraph(group: Group, rollup: Rollup, style: Style = HOUSE) -> st
     eight checked against their target this quarter, four (50%) met it, one was within
     tolerance and three missed it.
     """
-    m, me = group.milestones, group.measures
-    first = (f"{group.name} has {say(m.total, style)} {plural(m.total, 'milestone')} and "
-             f"{say(me.total, style)} {plural(me.total, 'measure')} at quarter {rollup.quarter}.")
-    return " ".join([first, *_milestone_sentences(group, style), *_measure_sentences(group, style)])
+    first = f"{group.name} has {_has(rollup, group, style)} at quarter {rollup.quarter}."
+    return " ".join([first, *(s for p in _parts(rollup)
+                              for s in _part_sentences(group, p, _scheme(rollup), style))])
 
 
 def change_paragraph(rollup: Rollup, changes: list[Change], milestones: pd.DataFrame | None = None,
@@ -196,42 +240,48 @@ def change_paragraph(rollup: Rollup, changes: list[Change], milestones: pd.DataF
     ``milestones`` is the quarter's milestone table, whose ``travel`` column gives each
     milestone's RAG change; ``last_year`` compares with the same quarter a year before.
     """
+    scheme = _scheme(rollup)
     year_before = ""
     if last_year:
         then = last_year[0]
-        year_before = " " + sentence(
-            f"compared with quarter {rollup.quarter} of {previous_year(rollup.year)}: ") + \
-            _moved("the share of milestones progressing well",
-                   then.before.milestones.pct_progressing_well,
-                   then.after.milestones.pct_progressing_well)
-        if then.pct_met is not None:
-            year_before += " " + _moved(
-                "The share of checked measures meeting their target",
-                then.before.measures.pct_met, then.after.measures.pct_met)
+        moves = _moves(scheme, then)
+        if moves:
+            moves[0] = moves[0][:1].lower() + moves[0][1:]
+            year_before = " " + sentence(
+                f"compared with quarter {rollup.quarter} of {previous_year(rollup.year)}: ") + \
+                " ".join(moves)
     if not changes:
         return (f"The data holds no earlier quarter of {rollup.year} to compare quarter "
                 f"{rollup.quarter} with, so no direction of travel is shown." + year_before)
-    parts = []
-    overall = changes[0]
-    before = overall.before.milestones.pct_progressing_well
-    after = overall.after.milestones.pct_progressing_well
-    parts.append(_moved("The share of milestones progressing well", before, after))
-    if overall.pct_met is not None:
-        parts.append(_moved("The share of checked measures meeting their target",
-                            overall.before.measures.pct_met, overall.after.measures.pct_met))
+    parts = _moves(scheme, changes[0])
     if milestones is not None and "travel" in milestones:
         up = int((milestones["travel"] == Travel.IMPROVED).sum())
         down = int((milestones["travel"] == Travel.DECLINED).sum())
         if up or down:
             parts.append(sentence(
-                f"{say(up, style)} {plural(up, 'milestone')} moved to a better RAG status "
-                f"and {say(down, style)} to a worse one."))
+                f"{say(up, style)} {_noun(scheme, Part.MILESTONES, up)} moved to a better "
+                f"{scheme.nouns.rating} and {say(down, style)} to a worse one."))
     return "Since the previous quarter: " + " ".join(parts) + year_before
 
 
-def _moved(what: str, before: int | None, after: int | None) -> str:
-    if before == after:
-        return f"{what} is unchanged at {after}%."
-    way = "rose" if (after or 0) > (before or 0) else "fell"
-    points = abs((after or 0) - (before or 0))
-    return f"{what} {way} from {before}% to {after}% ({points} {plural(points, 'point')})."
+def _moves(scheme: Scheme, change: Change) -> list[str]:
+    """How each headline with words for its share moved; shares of nothing are left out."""
+    moves = []
+    for headline in scheme.headlines:
+        before, after = change.before.headline(headline.name), change.after.headline(headline.name)
+        if not headline.share or before is None or after is None or not before.base \
+                or not after.base:
+            continue
+        moves.append(_moved(sentence(headline.share), before, after, scheme))
+    return moves
+
+
+def _moved(what: str, before: HeadlineFigure, after: HeadlineFigure, scheme: Scheme) -> str:
+    if before.text == after.text:
+        return f"{what} is unchanged at {after.text}."
+    then = scheme.percent.shown(before.count, before.base)
+    now = scheme.percent.shown(after.count, after.base)
+    way = "rose" if now > then else "fell"
+    points = abs(now - then)
+    return (f"{what} {way} from {before.text} to {after.text} "
+            f"({points} {plural(int(points) if points == int(points) else 2, 'point')}).")

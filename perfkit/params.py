@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 from typing import Annotated, Sequence
 
@@ -10,7 +11,12 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from perfkit.errors import ParamsError
+from perfkit.limits import MAX_PARAM_CHARS, MAX_PARAMS_BYTES, clip, shown
 from perfkit.model import YEAR_ALLOWED, is_financial_year, slug
+
+
+#: C0 and C1 control characters other than tab and newline, and lone surrogates.
+_UNWRITABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 class ReportParams(BaseModel):
@@ -25,7 +31,23 @@ class ReportParams(BaseModel):
     title: str | None = None
     covering: str | None = None  # the Cabinet covering report's Markdown file
     plan_span: str | None = None  # the Council Plan's years, such as "2019 – 2023"
+    scheme: str = "chesterfield"  # a built-in scheme's name, or a scheme YAML file
     allow_empty: bool = False  # render a quarter with no updates rather than refuse it
+
+    @field_validator("data", "year", "organisation", "title", "covering", "plan_span")
+    @classmethod
+    def _plain_text(cls, value: str | None) -> str | None:
+        # A NUL, a control character or a lone surrogate (YAML's "\ud800") cannot be
+        # written into a file name or a page; say so here rather than fail when writing.
+        if value is None:
+            return value
+        if len(value) > MAX_PARAM_CHARS:
+            raise ValueError(f"text of at most {MAX_PARAM_CHARS:,} characters")
+        bad = _UNWRITABLE.search(value)
+        if bad:
+            raise ValueError(f"text without control characters or lone surrogates "
+                             f"(found U+{ord(bad[0]):04X} at character {bad.start() + 1})")
+        return value
 
     @field_validator("year")
     @classmethod
@@ -59,12 +81,13 @@ def check_params(values: dict, source: str = "parameters") -> ReportParams:
         for e in err.errors():
             key = ".".join(str(p) for p in e["loc"]) or "(file)"
             if e["type"] == "extra_forbidden":
-                lines.append(f"{source}: unknown key {key!r} (known keys: {', '.join(KNOWN_KEYS)})")
+                lines.append(f"{source}: unknown key {shown(key)} (known keys: {', '.join(KNOWN_KEYS)})")
             elif e["type"] == "missing":
                 lines.append(f"{source}: key {key!r} is required (known keys: {', '.join(KNOWN_KEYS)})")
             else:
                 reason = e["msg"].removeprefix("Value error, ")
-                lines.append(f"{source}: key {key!r} has {e.get('input')!r}; expected {reason}")
+                lines.append(f"{source}: key {clip(key)!r} has {shown(e.get('input'))}; "
+                             f"expected {reason}")
         raise ParamsError("\n".join(lines)) from None
 
 
@@ -111,7 +134,7 @@ def check_injected(history: Sequence[str]) -> None:
     >>> check_injected(['# Parameters\ncolour = "red"\nPAPERMILL_INPUT_PATH = "a.ipynb"\n'])
     Traceback (most recent call last):
     ...
-    perfkit.errors.ParamsError: unknown parameter 'colour' (known keys: data, year, quarter, organisation, title, covering, plan_span, allow_empty)
+    perfkit.errors.ParamsError: unknown parameter 'colour' (known keys: data, year, quarter, organisation, title, covering, plan_span, scheme, allow_empty)
     """
     unknown = [name for name in injected_parameters(history)
                if name not in KNOWN_KEYS and not name.startswith("PAPERMILL_")]
@@ -129,16 +152,54 @@ def load_params(path: str | Path) -> tuple[ReportParams, Path]:
     above it (so ``data/chesterfield`` in ``params/`` finds the project's ``data/``).
     """
     path = Path(path)
-    try:
-        values = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ParamsError(f"{path}: parameters file not found") from None
-    except yaml.YAMLError as err:
-        raise ParamsError(f"{path}: not valid YAML ({err})") from None
+    values = _read_yaml(path)
     if not isinstance(values, dict):
         raise ParamsError(f"{path}: expected a mapping of keys ({', '.join(KNOWN_KEYS)})")
     params = check_params(values, str(path))
     return params, resolve_data(params.data, path.resolve().parent)
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader without aliases: a params file has no use for them, and a few lines
+    of nested aliases ("billion laughs") expand to gigabytes."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise ParamsError(f"line {mark.line + 1}: a YAML alias (*name) is not allowed in a "
+                              "params file; write the value out")
+        return super().compose_node(parent, index)
+
+
+def _read_yaml(path: Path) -> object:
+    """The params file's YAML, read within the size limit; every failure a ParamsError."""
+    try:
+        if not path.is_file():
+            raise FileNotFoundError
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_PARAMS_BYTES + 1)
+    except FileNotFoundError:
+        raise ParamsError(f"{path}: parameters file not found") from None
+    except OSError as err:
+        raise ParamsError(f"{path}: cannot read the parameters file ({err.strerror})") from None
+    if len(raw) > MAX_PARAMS_BYTES:
+        raise ParamsError(f"{path}: larger than the {MAX_PARAMS_BYTES // 1024} KB a params "
+                          "file may be")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ParamsError(f"{path}: byte {err.start:,} (0x{raw[err.start]:02X}) is not UTF-8; "
+                          "save the params file as UTF-8") from None
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except ParamsError as err:
+        raise ParamsError(f"{path}, {err}") from None
+    except yaml.YAMLError as err:
+        # PyYAML's message quotes the offending line; keep it short.
+        raise ParamsError(f"{path}: not valid YAML ({clip(str(err), 400)})") from None
+    except (ValueError, RecursionError) as err:
+        # A 5,000-digit number, or lists nested thousands deep.
+        raise ParamsError(f"{path}: not a valid params file ({clip(str(err), 200)})") from None
 
 
 def resolve_beside(params_path: str | Path, relative: str) -> Path:

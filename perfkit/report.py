@@ -34,6 +34,7 @@ class Rendered:
     summary: Path
     cabinet: Path | None = None
     warnings: tuple[str, ...] = ()
+    pdfs: tuple[Path, ...] = ()
 
 
 def output_folder(out_root: Path, slug: str) -> Path:
@@ -67,8 +68,11 @@ def export_html(notebook, title: str) -> str:
 
 
 def render(params_path: str | Path, out_root: str | Path = "outputs",
-           notebook: Path = NOTEBOOK, allow_empty: bool = False) -> Rendered:
+           notebook: Path = NOTEBOOK, pdf: bool = False,
+           allow_empty: bool = False) -> Rendered:
     """Render one params file into ``out_root/<year>-<yy>-Q<n>/``.
+
+    With ``pdf``, ``report.pdf`` (and ``cabinet.pdf``) are drawn from the same pages.
 
     The data are validated before a kernel starts, so bad input fails fast with every
     problem listed (a :class:`~perfkit.errors.DataError`). A quarter with no updates is
@@ -79,13 +83,21 @@ def render(params_path: str | Path, out_root: str | Path = "outputs",
 
     from perfkit.load import load_dataset
     from perfkit.params import load_params, resolve_beside
+    from perfkit.scheme import load_scheme, scheme_reference
     from perfkit.summary import summarise
 
     params, data = load_params(params_path)
+    if pdf:  # a missing renderer fails before the kernel starts
+        from perfkit.pdf import require_renderer
+
+        require_renderer()
     if allow_empty:
         params = params.model_copy(update={"allow_empty": True})
-    dataset = load_dataset(data)
-    summary = summarise(dataset, params.year, params.quarter, allow_empty=params.allow_empty)
+    here = Path(params_path).resolve().parent
+    scheme = load_scheme(params.scheme, here)
+    dataset = load_dataset(data, scheme)
+    summary = summarise(dataset, params.year, params.quarter, scheme,
+                        allow_empty=params.allow_empty)
     covering = None
     if params.covering:
         # Checked before the kernel starts: an unknown field fails fast, naming its line.
@@ -108,6 +120,7 @@ def render(params_path: str | Path, out_root: str | Path = "outputs",
                             "organisation": params.organisation, "title": params.title,
                             "covering": str(covering_path) if covering else None,
                             "plan_span": params.plan_span,
+                            "scheme": scheme_reference(params.scheme, here),
                             "allow_empty": params.allow_empty},
                 progress_bar=False, log_output=False, cwd=str(notebook.parent),
                 kernel_name="python3",
@@ -121,15 +134,37 @@ def render(params_path: str | Path, out_root: str | Path = "outputs",
             raise RenderError(f"{params_path}: the report notebook failed at cell "
                               f"{err.exec_count} ({err.ename}: {err.evalue}). The executed "
                               f"notebook, with the failing cell marked, is {failed}") from None
-        staging.write("report.html", export_html(nb, params.heading))
+        page = export_html(nb, params.heading)
+        staging.write("report.html", page)
         staging.write("summary.json", json.dumps(summary.rollup.to_summary(), indent=2) + "\n")
         if covering:
             staging.write("cabinet.html", cabinet_page(covering, params, "report.html"))
+        pdfs = _write_pdfs(staging, page, covering_path if covering else None, summary,
+                           dataset, params) if pdf else ()
     html, executed, summary_path = (folder / "report.html", folder / "report.ipynb",
                                     folder / "summary.json")
     cabinet = folder / "cabinet.html" if covering else None
     return Rendered(folder, html, executed, summary_path, cabinet,
-                    tuple(str(w) for w in covering.warnings) if covering else ())
+                    tuple(str(w) for w in covering.warnings) if covering else (),
+                    tuple(folder / name for name in pdfs))
+
+
+def _write_pdfs(staging, page: str, covering_path: Path | None, summary, dataset,
+                params) -> tuple[str, ...]:
+    """report.pdf from the appendix's page; cabinet.pdf from a covering page that links to it."""
+    from perfkit.covering import build_covering
+    from perfkit.pdf import to_pdf
+
+    staging.write("report.pdf", to_pdf(page))
+    if covering_path:
+        # In print the covering report travels with the PDF appendix, so it links to that.
+        covering = build_covering(covering_path, summary, dataset.risks,
+                                  organisation=params.organisation, plan_span=params.plan_span,
+                                  title=f"{params.heading}: covering report",
+                                  appendix="report.pdf")
+        staging.write("cabinet.pdf", to_pdf(cabinet_page(covering, params, "report.pdf")))
+        return ("report.pdf", "cabinet.pdf")
+    return ("report.pdf",)
 
 
 def cabinet_page(covering, params, appendix: str) -> str:
@@ -160,10 +195,11 @@ class Outcome:
     bad_input: bool = False
 
 
-def _render_one(args: tuple[Path, Path, Path, bool]) -> Outcome:
-    params_path, out_root, notebook, allow_empty = args
+def _render_one(args: tuple[Path, Path, Path, bool, bool]) -> Outcome:
+    params_path, out_root, notebook, pdf, allow_empty = args
     try:
-        return Outcome(params_path, render(params_path, out_root, notebook, allow_empty), None)
+        return Outcome(params_path, render(params_path, out_root, notebook, pdf, allow_empty),
+                       None)
     except RenderError as err:
         return Outcome(params_path, None, str(err))
     except PerfkitError as err:
@@ -174,18 +210,19 @@ def _render_one(args: tuple[Path, Path, Path, bool]) -> Outcome:
 
 def render_many(params_paths: Iterable[Path], out_root: Path, jobs: int | None = None,
                 on_done: Callable[[Outcome], None] | None = None,
-                notebook: Path = NOTEBOOK, allow_empty: bool = False) -> list[Outcome]:
+                notebook: Path = NOTEBOOK, pdf: bool = False,
+                allow_empty: bool = False) -> list[Outcome]:
     """Render several params files in parallel processes, at most one per core."""
     paths = list(params_paths)
     if len(paths) == 1:
-        outcome = _render_one((paths[0], out_root, notebook, allow_empty))
+        outcome = _render_one((paths[0], out_root, notebook, pdf, allow_empty))
         if on_done:
             on_done(outcome)
         return [outcome]
     workers = max(1, min(len(paths), jobs or os.cpu_count() or 1))
     outcomes = []
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(_render_one, (p, out_root, notebook, allow_empty))
+        futures = [pool.submit(_render_one, (p, out_root, notebook, pdf, allow_empty))
                    for p in paths]
         for future in as_completed(futures):
             outcome = future.result()

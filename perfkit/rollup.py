@@ -1,39 +1,21 @@
-"""Counts and whole-number percentages, overall and by priority, and how they moved."""
+"""Counts and percentages, overall and by priority, and how they moved.
+
+Every percentage is computed from counts, each on its own: a share is never the sum of
+other rounded shares, so equal counts always print equal percentages.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from fractions import Fraction
-from typing import Sequence
 
 import pandas as pd
 
 from perfkit.assess import Quarter
 from perfkit.model import Rag, Status
+from perfkit.scheme import MISSING, HeadlineFigure, Part, Scheme, load_scheme
 
 RAGS = (Rag.GREEN, Rag.AMBER, Rag.RED, Rag.COMPLETE)
-
-
-def whole_percentages(counts: Sequence[int]) -> list[int]:
-    """Whole percentages, rounded half up, that add to 100 (largest remainder if need be).
-
-    >>> whole_percentages([13, 1]), whole_percentages([1, 1, 1]), whole_percentages([0, 0])
-    ([93, 7], [34, 33, 33], [0, 0])
-    """
-    total = sum(counts)
-    if total == 0:
-        return [0 for _ in counts]
-    exact = [Fraction(100 * c, total) for c in counts]
-    rounded = [int(x + Fraction(1, 2)) for x in exact]
-    if sum(rounded) == 100:
-        return rounded
-    floors = [int(x) for x in exact]
-    short = 100 - sum(floors)
-    # Stable sort: on equal remainders the earlier category gets the point.
-    order = sorted(range(len(counts)), key=lambda i: exact[i] - floors[i], reverse=True)
-    for i in order[:short]:
-        floors[i] += 1
-    return floors
 
 
 def percent(part: int, whole: int) -> int | None:
@@ -56,6 +38,7 @@ class MilestoneCounts:
     complete: int
     missing: int
     pct: dict[str, int]
+    statuses: dict[str, int] = field(default_factory=dict)  # by the scheme's status
 
     @property
     def rated(self) -> int:
@@ -63,8 +46,8 @@ class MilestoneCounts:
 
     @property
     def pct_progressing_well(self) -> int:
-        """Green or complete, of the milestones rated this quarter."""
-        return self.pct["green"] + self.pct["complete"]
+        """Green or complete, of the milestones rated this quarter: from the counts."""
+        return percent(self.progressing_well, self.rated) or 0
 
     @property
     def progressing_well(self) -> int:
@@ -84,6 +67,8 @@ class MeasureCounts:
     unparsed: int
     missing: int
     pct_met: int | None
+    statuses: dict[str, int] = field(default_factory=dict)  # by the scheme's status
+    no_data: int = 0  # a value such as "Data not available"
 
 
 @dataclass(frozen=True)
@@ -94,6 +79,10 @@ class Group:
     name: str
     milestones: MilestoneCounts
     measures: MeasureCounts
+    headlines: list[HeadlineFigure] = field(default_factory=list)
+
+    def headline(self, name: str) -> HeadlineFigure | None:
+        return next((h for h in self.headlines if h.name == name), None)
 
 
 @dataclass(frozen=True)
@@ -102,43 +91,72 @@ class Rollup:
     quarter: int
     overall: Group
     priorities: list[Group] = field(default_factory=list)
+    scheme: Scheme | None = None
 
     def to_summary(self) -> dict:
-        """The ``summary.json`` shape: counts as integers, percentages as printed."""
+        """The ``summary.json`` shape: counts as integers, percentages as printed, and the
+        scheme's ``headlines`` (``pct`` unrounded, ``text`` as printed)."""
         def block(group: Group) -> dict:
             ms, me = asdict(group.milestones), asdict(group.measures)
             return {
                 "milestones": {k: ms[k] for k in
-                               ("total", "green", "amber", "red", "complete", "missing", "pct")},
+                               ("total", "green", "amber", "red", "complete", "missing", "pct",
+                                "statuses")},
                 "measures": {k: me[k] for k in
                              ("tracked", "met", "near", "missed", "not_due", "no_target",
-                              "unparsed", "missing", "quarterly", "total", "pct_met")},
+                              "unparsed", "missing", "no_data", "quarterly", "total",
+                              "pct_met", "statuses")},
+                "headlines": [h.to_dict() for h in group.headlines],
             }
 
         return {
             "year": self.year,
             "quarter": self.quarter,
+            "scheme": self.scheme.name if self.scheme else None,
             **block(self.overall),
             "priorities": [{"priority_id": g.priority_id, "name": g.name, **block(g)}
                            for g in self.priorities],
         }
 
 
-def count_milestones(rows: pd.DataFrame) -> MilestoneCounts:
-    """Counts by RAG of a quarter's milestone rows (``rag`` holds Rag or None)."""
+def count_milestones(rows: pd.DataFrame, scheme: Scheme | None = None) -> MilestoneCounts:
+    """Counts by status of a quarter's milestone rows (``rag`` holds a status key or None).
+
+    ``pct`` holds each RAG's whole percentage of those rated, each rounded on its own.
+    """
+    scheme = scheme or load_scheme()
     counts = {rag.value: int((rows["rag"] == rag).sum()) for rag in RAGS}
     missing = int(rows["rag"].isna().sum())
-    pct = dict(zip(counts, whole_percentages(list(counts.values()))))
-    return MilestoneCounts(total=len(rows), missing=missing, pct=pct, **counts)
+    rated = len(rows) - missing
+    pct = {k: percent(n, rated) or 0 for k, n in counts.items()}
+    statuses = {k: int((rows["rag"] == k).sum()) for k in scheme.keys(Part.MILESTONES)}
+    statuses[MISSING] = missing
+    return MilestoneCounts(total=len(rows), missing=missing, pct=pct, statuses=statuses,
+                           **counts)
 
 
-def count_measures(rows: pd.DataFrame) -> MeasureCounts:
-    """Counts by status of a quarter's measure rows."""
-    by = {status.value: int((rows["status"] == status).sum()) for status in Status}
+_MEASURE_FIELDS = {f.name for f in fields(MeasureCounts)}
+
+
+def count_measures(rows: pd.DataFrame, scheme: Scheme | None = None) -> MeasureCounts:
+    """Counts by status of a quarter's measure rows, and by the scheme's state."""
+    scheme = scheme or load_scheme()
+    by = {status.value: int((rows["status"] == status).sum()) for status in Status
+          if status.value in _MEASURE_FIELDS}
     tracked = by["met"] + by["near"] + by["missed"]
+    statuses = ({k: int((rows["state"] == k).sum()) for k in scheme.keys(Part.MEASURES)}
+                if "state" in rows else {})
     return MeasureCounts(
         total=len(rows), quarterly=int((rows["frequency"] == "quarterly").sum()),
-        tracked=tracked, pct_met=percent(by["met"], tracked), **by)
+        tracked=tracked, pct_met=percent(by["met"], tracked), statuses=statuses, **by)
+
+
+def _group(priority_id: str | None, name: str, milestones: pd.DataFrame,
+           measures: pd.DataFrame, scheme: Scheme) -> Group:
+    ms, me = count_milestones(milestones, scheme), count_measures(measures, scheme)
+    headlines = scheme.headlines_from({Part.MILESTONES.value: ms.statuses,
+                                       Part.MEASURES.value: me.statuses})
+    return Group(priority_id, name, ms, me, headlines)
 
 
 def roll_up(quarter: Quarter) -> Rollup:
@@ -150,15 +168,14 @@ def roll_up(quarter: Quarter) -> Rollup:
     >>> r.overall.milestones.total, [g.measures.pct_met for g in r.priorities]
     (36, [100, 100, 50])
     """
-    overall = Group(None, "All priorities", count_milestones(quarter.milestones),
-                    count_measures(quarter.measures))
+    scheme = quarter.scheme or load_scheme()
+    overall = _group(None, "All priorities", quarter.milestones, quarter.measures, scheme)
     groups = []
     for priority in quarter.priorities.itertuples():
         ms = quarter.milestones[quarter.milestones["priority_id"] == priority.priority_id]
         me = quarter.measures[quarter.measures["priority_id"] == priority.priority_id]
-        groups.append(Group(priority.priority_id, priority.name,
-                            count_milestones(ms), count_measures(me)))
-    return Rollup(quarter.year, quarter.quarter, overall, groups)
+        groups.append(_group(priority.priority_id, priority.name, ms, me, scheme))
+    return Rollup(quarter.year, quarter.quarter, overall, groups, scheme)
 
 
 @dataclass(frozen=True)
@@ -179,7 +196,10 @@ def compare(now: Rollup, then: Rollup) -> list[Change]:
     changes = []
     for group in [now.overall, *now.priorities]:
         old = earlier.get(group.priority_id)
-        if old is None or old.milestones.rated == 0:
+        # Nothing to compare with: no headline had a base then (or, without headlines, no
+        # milestone was rated).
+        if old is None or not (any(h.base for h in old.headlines) if old.headlines
+                               else old.milestones.rated):
             continue
         met_now, met_then = group.measures.pct_met, old.measures.pct_met
         changes.append(Change(

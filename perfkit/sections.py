@@ -17,16 +17,24 @@ import pandas as pd
 from perfkit import charts
 from perfkit.errors import ParamsError
 from perfkit.html import (
-    Fragment, badge, clean, esc, figure, paragraphs, section, status_badge, table, travel_text,
+    Fragment, clean, esc, figure, paragraphs, section, state_badge, table, travel_text,
 )
 from perfkit.inline import use_offline_charts
 from perfkit.load import Dataset, load_dataset
-from perfkit.model import Issue, Rag, Status
+from perfkit.model import Issue, Status
 from perfkit.params import (
     ReportParams, check_injected, check_params, injected_parameters, resolve_data,
 )
+from perfkit.scheme import Part, Scheme, load_scheme
 from perfkit.summary import Summary, summarise
 from perfkit.targets import parse_target, parse_value
+
+
+def _either(words: list[str]) -> str:
+    if not words:
+        return "nothing"
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+
 
 @dataclass
 class Report:
@@ -56,14 +64,18 @@ class Report:
 
     def dashboard(self) -> Fragment:
         rollup = self.summary.rollup
-        intro = ("The charts show each milestone's RAG status and each quarterly measure's "
-                 "check against its target, for the whole plan and for each priority. Each "
-                 "bar is labelled with its number, and each chart's figures are also given "
-                 "as a table below it.")
+        nouns = self.scheme.nouns
+        checked = ("check against its target" if self.scheme.measure_source.value == "check"
+                   else "status")
+        intro = (f"The charts show each {nouns.milestone[0]}'s {nouns.rating} and each "
+                 f"quarterly {nouns.measure[0]}'s {checked}, for the whole plan and for each "
+                 "priority. Each bar is labelled with its number, and each chart's figures "
+                 "are also given as a table below it.")
         figures = self.figures()
-        return section("dashboard", "Performance dashboard", f"<p>{esc(intro)}</p>",
-                       figure(figures["chart-milestones"], "chart-milestones"),
-                       figure(figures["chart-measures"], "chart-measures"))
+        parts = [f"<p>{esc(intro)}</p>", self._headline_table(),
+                 *(figure(figures[ident], ident) for ident in ("chart-milestones", "chart-measures")
+                   if ident in figures)]
+        return section("dashboard", "Performance dashboard", *parts)
 
     def priority_sections(self) -> Fragment:
         parts = []
@@ -74,24 +86,36 @@ class Report:
             measures = q.measures[q.measures["priority_id"] == pid]
             ident = f"priority-{number}"
             paragraph = self.summary.paragraphs[number]
-            parts.append(section(
-                ident, group.name, f"<p>{esc(paragraph)}</p>",
-                f'<h3 id="{ident}-milestones">Milestones</h3>',
-                self._milestone_table(milestones, f"Milestones: {group.name}"),
-                f'<h3 id="{ident}-measures">Measures</h3>',
-                self._measure_table(measures, f"Measures: {group.name}"),
-                css="priority").html)
+            nouns = self.scheme.nouns
+            ms_noun, me_noun = nouns.milestone[1].capitalize(), nouns.measure[1].capitalize()
+            body = [f"<p>{esc(paragraph)}</p>", self._objectives(pid, milestones)]
+            if self.summary.rollup.overall.milestones.total:
+                body += [f'<h3 id="{ident}-milestones">{esc(ms_noun)}</h3>',
+                         self._milestone_table(milestones, f"{ms_noun}: {group.name}")]
+            if self.summary.rollup.overall.measures.total:
+                body += [f'<h3 id="{ident}-measures">{esc(me_noun)}</h3>',
+                         self._measure_table(measures, f"{me_noun}: {group.name}")]
+            parts.append(section(ident, group.name, *body, css="priority").html)
         return Fragment("".join(parts))
 
     def exceptions(self) -> Fragment:
-        q = self.summary.quarter
-        slipping = q.milestones[q.milestones["rag"].isin([Rag.AMBER, Rag.RED])]
-        missed = q.measures[q.measures["status"].isin([Status.NEAR, Status.MISSED])]
-        intro = (f"Every milestone rated amber or red and every measure that did not meet its "
-                 f"target at quarter {self.params.quarter}, for the leadership team's follow-up.")
-        return section("exceptions", "Exceptions", f"<p>{esc(intro)}</p>",
-                       self._milestone_table(slipping, "Milestones rated amber or red"),
-                       self._measure_table(missed, "Measures that did not meet their target"))
+        q, scheme = self.summary.quarter, self.scheme
+        late = scheme.exceptions(Part.MILESTONES)
+        behind = scheme.exceptions(Part.MEASURES)
+        slipping = q.milestones[q.milestones["rag"].isin(late)]
+        missed = q.measures[q.measures["state"].isin(behind)]
+        ms, me = scheme.nouns.milestone[1], scheme.nouns.measure[1]
+        ms_words = _either([scheme.label(Part.MILESTONES, k).lower() for k in late])
+        me_words = _either([scheme.label(Part.MEASURES, k).lower() for k in behind])
+        intro = (f"Every {scheme.nouns.milestone[0]} rated {ms_words} and every "
+                 f"{scheme.nouns.measure[0]} rated {me_words} at quarter "
+                 f"{self.params.quarter}, for the leadership team's follow-up.")
+        parts = [f"<p>{esc(intro)}</p>"]
+        if self.summary.rollup.overall.milestones.total:
+            parts.append(self._milestone_table(slipping, f"{ms.capitalize()} rated {ms_words}"))
+        if self.summary.rollup.overall.measures.total:
+            parts.append(self._measure_table(missed, f"{me.capitalize()} rated {me_words}"))
+        return section("exceptions", "Exceptions", *parts)
 
     def data_quality(self) -> Fragment:
         issues = self.summary.quarter.issues
@@ -136,6 +160,7 @@ class Report:
             ["Year", esc(p.year)],
             ["Quarter", esc(p.quarter)],
             ["Organisation", esc(p.organisation or "Not given")],
+            ["Scheme", esc(self.scheme.name)],
             ["Rendered", esc(self.started.strftime("%d %B %Y at %H:%M %Z").strip())],
             ["perfkit version", esc(__version__)],
         ]
@@ -164,11 +189,16 @@ class Report:
         (['chart-milestones', 'chart-measures'], 'LayerChart')
         """
         rollup = self.summary.rollup
-        found = {"chart-milestones": charts.milestones_by_rag(rollup),
-                 "chart-measures": charts.measures_by_status(rollup)}
+        has_milestones = bool(rollup.overall.milestones.total)  # a scheme may have none
+        found = {}
+        if has_milestones:
+            found["chart-milestones"] = charts.milestones_by_rag(rollup)
+        if rollup.overall.measures.total:
+            found["chart-measures"] = charts.measures_by_status(rollup)
         history = [*self.summary.history, rollup]
         if len(history) >= 2:
-            found["chart-rag-trend"] = charts.rag_by_quarter(history)
+            if has_milestones:
+                found["chart-rag-trend"] = charts.rag_by_quarter(history)
             values = self._measure_history()
             if len(values):
                 found["chart-measure-trend"] = charts.measure_trends(values, self.params.year)
@@ -191,22 +221,65 @@ class Report:
         return bool(q.milestones["previous_rag"].notna().any()
                     or (q.measures["previous_value"] != "").any())
 
+    @property
+    def scheme(self) -> Scheme:
+        return self.summary.rollup.scheme or load_scheme()
+
+    def _headline_table(self) -> str:
+        """Every headline, overall and for each priority, as the scheme prints it."""
+        rollup = self.summary.rollup
+        groups = [rollup.overall, *rollup.priorities]
+        labels = charts.group_labels(groups)
+        heads = [h for h in rollup.overall.headlines]
+        if not heads:
+            return ""
+        rows = [[esc(label), *(esc(f"{g.headline(h.name).text} ({g.headline(h.name).count:,} "
+                                   f"of {g.headline(h.name).base:,})") for h in heads)]
+                for g, label in zip(groups, labels)]
+        return table(f"Headline figures, quarter {rollup.quarter} {rollup.year}",
+                     ["Group", *(h.label for h in heads)], rows, css="headlines")
+
+    def _objectives(self, priority_id: str, milestones: pd.DataFrame) -> str:
+        """A priority's objectives: its own, when the data has them, else its milestones'."""
+        plan = self.dataset.priorities
+        own = []
+        for column in ("objectives", "objective"):
+            if column in plan:
+                mine = plan[(plan["priority_id"] == priority_id) & (plan["year"] ==
+                                                                    self.params.year)]
+                own += [t for t in mine[column] if isinstance(t, str) and t.strip()]
+        if not own and "objective" in milestones:
+            own = [t for t in dict.fromkeys(milestones["objective"].fillna(""))
+                   if isinstance(t, str) and t.strip()]
+        if not own:
+            return ""
+        return ('<div class="objectives"><h3>Objectives</h3><ul>'
+                + "".join(f"<li>{esc(t)}</li>" for t in own) + "</ul></div>")
+
     def _milestone_table(self, rows: pd.DataFrame, caption: str) -> str:
         travel = self._has_travel
-        body = [[f"{esc(r.milestone_id)} – {esc(r.title)}", badge(r.rag),
+        # What the councils' own reports print beside each milestone, when the data has it.
+        extra = [c for c in ("objective", "lead") if c in rows
+                 and rows[c].fillna("").astype(str).str.strip().ne("").any()]
+        body = [[f"{esc(r.milestone_id)} – {esc(r.title)}",
+                 *(esc(getattr(r, c) or "") for c in extra),
+                 state_badge(self.scheme, Part.MILESTONES, r.rag),
                  *([travel_text(r.travel)] if travel else []),
                  f'<div class="progress">{clean(r.progress)}</div>']
                 for r in rows.itertuples()]
-        headers = ["Milestone", "Status", *(["Since last quarter"] if travel else []), "Progress"]
+        headers = [self.scheme.nouns.milestone[0].capitalize(), *(c.capitalize() for c in extra),
+                   "Status", *(["Since last quarter"] if travel else []), "Progress"]
         return table(caption, headers, body, css="milestones")
 
     def _measure_table(self, rows: pd.DataFrame, caption: str) -> str:
         travel = self._has_travel
         body = [[esc(r.name), esc(r.bar_text), esc(r.value or "—"),
-                 f'{status_badge(r.status)}<span class="reason">{esc(r.reason)}</span>',
+                 f'{state_badge(self.scheme, Part.MEASURES, r.state)}'
+                 f'<span class="reason">{esc(r.reason)}</span>',
                  *([travel_text(r.travel)] if travel else []), clean(r.comment)]
                 for r in rows.itertuples()]
-        headers = ["Measure", "Target", f"Q{self.params.quarter} value", "Status",
+        headers = [self.scheme.nouns.measure[0].capitalize(), "Target",
+                   f"Q{self.params.quarter} value", "Status",
                    *(["Since last quarter"] if travel else []), "Comment"]
         return table(caption, headers, body, css="measures")
 
@@ -220,8 +293,9 @@ class Report:
                 number = parse_value(r.value, target.duration_unit).number
                 if number is not None and r.bar == r.bar and r.bar is not None:
                     frames.append({"measure": r.name, "quarter": q.quarter,
-                                   "value": number, "bar": r.bar})
-        values = pd.DataFrame(frames, columns=["measure", "quarter", "value", "bar"])
+                                   "value": number, "bar": r.bar,
+                                   "unit": target.unit.value})
+        values = pd.DataFrame(frames, columns=["measure", "quarter", "value", "bar", "unit"])
         held = values.groupby("measure")["quarter"].transform("count")
         return values[held >= 2].reset_index(drop=True)
 
@@ -248,8 +322,8 @@ def _base(history: Sequence[str], data: str) -> Path:
 
 def open_report(data: str, year: str, quarter: int, organisation: str = "",
                 title: str | None = None, covering: str | None = None,
-                plan_span: str | None = None, allow_empty: bool = False,
-                history: Sequence[str] | None = None,
+                plan_span: str | None = None, scheme: str = "chesterfield",
+                allow_empty: bool = False, history: Sequence[str] | None = None,
                 base: str | Path | None = None) -> Report:
     """Validate the parameters, load the data and compute the quarter, ready for sections.
 
@@ -267,7 +341,7 @@ def open_report(data: str, year: str, quarter: int, organisation: str = "",
     params = check_params(dict(data=str(data), year=year, quarter=quarter,
                                organisation=organisation or "", title=title,
                                covering=covering, plan_span=plan_span,
-                               allow_empty=allow_empty))
+                               scheme=scheme or "chesterfield", allow_empty=allow_empty))
     folder = Path(base) if base else _base(history or [], params.data)
     path = resolve_data(params.data, folder)
     if not path.exists():
@@ -275,8 +349,10 @@ def open_report(data: str, year: str, quarter: int, organisation: str = "",
             f"data {params.data!r} is not in {folder} or any folder above it. Run from "
             "another folder, papermill finds it beside the notebook with its --inject-paths "
             "option (or --cwd NOTEBOOK_FOLDER); an absolute path works from anywhere.")
-    dataset = load_dataset(path)
-    summary = summarise(dataset, params.year, params.quarter, allow_empty=params.allow_empty)
+    chosen = load_scheme(params.scheme, folder)
+    dataset = load_dataset(path, chosen)
+    summary = summarise(dataset, params.year, params.quarter, chosen,
+                        allow_empty=params.allow_empty)
     warnings = []
     if params.covering:
         from perfkit.covering import read_source, hand_typed

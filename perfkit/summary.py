@@ -12,6 +12,7 @@ from perfkit.narrative import (
     change_paragraph, empty_paragraph, overall_paragraph, priority_paragraph, say_quarters,
 )
 from perfkit.rollup import Change, Rollup, compare, roll_up
+from perfkit.scheme import Scheme, load_scheme
 
 
 @dataclass(frozen=True)
@@ -47,9 +48,10 @@ def require_updates(dataset: Dataset, year: str, quarter: int) -> None:
         "renders an empty quarter on purpose.")
 
 
-def summarise(dataset: Dataset, year: str, quarter: int, *,
-              allow_empty: bool = False) -> Summary:
-    """Everything the report says about one quarter, computed once.
+def summarise(dataset: Dataset, year: str, quarter: int,
+              scheme: Scheme | None = None, *, allow_empty: bool = False) -> Summary:
+    """Everything the report says about one quarter, computed once, in the ``scheme``'s
+    words (by default, Chesterfield's).
 
     A quarter with no updates is refused (:class:`~perfkit.errors.EmptyQuarterError`)
     unless ``allow_empty``; then the narrative says plainly that none was received.
@@ -62,7 +64,12 @@ def summarise(dataset: Dataset, year: str, quarter: int, *,
     received = quarter in updates_held(dataset).get(year, [])
     if not received and not allow_empty:
         require_updates(dataset, year, quarter)
-    assessed = assess_quarter(dataset, year, quarter)
+    scheme = scheme or load_scheme()
+
+    def assess(y: str, q: int) -> Quarter:
+        return assess_quarter(dataset, y, q, scheme)
+
+    assessed = assess(year, quarter)
     rollup = roll_up(assessed)
     if not received:
         # Nothing to compare: a fall "to 0%" would report missing data as a collapse.
@@ -71,18 +78,18 @@ def summarise(dataset: Dataset, year: str, quarter: int, *,
         paragraphs = [empty_paragraph(rollup),
                       *(priority_paragraph(g, rollup) for g in rollup.priorities), nothing]
         return Summary(assessed, rollup, [], paragraphs, [], [], [], received=False)
-    earlier = [assess_quarter(dataset, year, q) for q in quarters_held(dataset, year, quarter - 1)]
+    earlier = [assess(year, q) for q in quarters_held(dataset, year, quarter - 1)]
     history = [roll_up(q) for q in earlier]
     before_year, before_q = previous_quarter(year, quarter)
     if history and history[-1].quarter == before_q and before_year == year:
         before = history[-1]  # already assessed above
     elif before_q in quarters_held(dataset, before_year, before_q):
-        before = roll_up(assess_quarter(dataset, before_year, before_q))
+        before = roll_up(assess(before_year, before_q))
     else:
         before = None
     changes = compare(rollup, before) if before else []
     last_year = previous_year(year)
-    year_changes = (compare(rollup, roll_up(assess_quarter(dataset, last_year, quarter)))
+    year_changes = (compare(rollup, roll_up(assess(last_year, quarter)))
                     if quarter in quarters_held(dataset, last_year, quarter) else [])
     paragraphs = [overall_paragraph(rollup),
                   *(priority_paragraph(g, rollup) for g in rollup.priorities),

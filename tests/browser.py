@@ -43,8 +43,9 @@ class Visit:
     dialogs: list[str] = field(default_factory=list)
 
 
-def visit(browser, path: Path) -> Visit:
-    context = browser.new_context()
+def visit(browser, path: Path, width: int | None = None) -> Visit:
+    """Open the page; ``width`` sets a phone-sized viewport (CSS pixels)."""
+    context = browser.new_context(**({"viewport": {"width": width, "height": 812}} if width else {}))
     page = context.new_page()
     seen = Visit(page)
 

@@ -64,13 +64,13 @@ def two_quarters(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def rendered(tmp_path_factory) -> Path:
-    """The sample quarter rendered once through the CLI, shared by the report tests."""
+    """The sample quarter rendered once through the CLI (PDFs too), shared by the report tests."""
     import subprocess
     import sys
 
     out = tmp_path_factory.mktemp("out")
     done = subprocess.run([sys.executable, "-m", "perfkit.cli", "report", str(PARAMS),
-                           "--out", str(out)], cwd=ROOT, capture_output=True, text=True,
+                           "--out", str(out), "--pdf"], cwd=ROOT, capture_output=True, text=True,
                           timeout=600)
     assert done.returncode == 0, done.stderr
     return out / "2022-23-Q2"

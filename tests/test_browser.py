@@ -85,3 +85,73 @@ def test_cabinet_is_offline_drawn_and_accessible(cabinet):
 def test_cabinet_links_to_its_appendix(cabinet, rendered):
     href = cabinet.page.get_attribute("header a", "href")
     assert href == "report.html" and (rendered / href).exists()
+
+
+# -- a phone is a reader too ---------------------------------------------------------------
+
+PHONE = 375
+
+# Cells that are drawn (not the visually hidden header row of a reflowed table) and are not in
+# a container of their own that scrolls.
+CUT_CELLS = """() => [...document.querySelectorAll('td, th')]
+    .filter(c => !(c.closest('thead') && c.closest('thead').getBoundingClientRect().width <= 1))
+    .filter(c => !c.closest('.chart-svg'))
+    .filter(c => c.scrollWidth > c.clientWidth + 1)
+    .map(c => c.textContent.trim().slice(0, 60))"""
+
+# Each chart label's size as drawn: its font size times the SVG's scale on the page.
+SMALLEST_CHART_TEXT = """() => Math.min(...[...document.querySelectorAll('figure.chart svg text')].map(t => {
+    const svg = t.closest('svg');
+    return parseFloat(getComputedStyle(t).fontSize) * svg.getBoundingClientRect().width
+        / svg.width.baseVal.value; }))"""
+
+
+@pytest.fixture(scope="module", params=["report.html", "cabinet.html"])
+def phone(browser, rendered, request):
+    return visit(browser, rendered / request.param, width=PHONE)
+
+
+def test_phone_page_has_no_sideways_scroll(phone):
+    width, inner = phone.page.evaluate(
+        "[document.documentElement.scrollWidth, window.innerWidth]")
+    assert inner == PHONE and width <= inner
+
+
+def test_phone_tables_cut_no_cell_and_label_every_value(phone):
+    assert phone.page.evaluate(CUT_CELLS) == []
+    labels = phone.page.eval_on_selector_all(
+        "table:not(.officer) tbody td[data-label]",
+        "cells => cells.filter(c => c.getBoundingClientRect().width > 1)"
+        ".map(c => getComputedStyle(c, '::before').content)")
+    assert labels and all(label not in ("none", '""') for label in labels)
+
+
+def test_phone_measure_tables_reflow_into_labelled_blocks(browser, rendered):
+    page = visit(browser, rendered / "report.html", width=PHONE).page
+    tables = page.query_selector_all("table.measures")
+    assert len(tables) >= 3
+    for table in tables:
+        box = table.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE
+    first = page.query_selector("table.measures tbody td[data-label='Comment']")
+    assert page.evaluate("c => getComputedStyle(c, '::before').content", first) == '"Comment"'
+
+
+def test_phone_chart_text_stays_legible_and_scrolls_in_its_own_box(phone):
+    assert phone.page.evaluate(SMALLEST_CHART_TEXT) >= 10
+    for box in phone.page.query_selector_all(".chart-svg"):
+        assert box.get_attribute("tabindex") == "0" and box.get_attribute("aria-label")
+        assert phone.page.evaluate("b => b.scrollWidth > b.clientWidth", box)  # it does scroll
+        assert phone.page.evaluate("b => getComputedStyle(b).overflowX", box) == "auto"
+        cue = phone.page.evaluate(
+            "b => getComputedStyle(b.previousElementSibling).display", box)
+        assert cue == "block"  # "Scroll sideways to see the whole chart."
+
+
+def test_phone_page_is_clean_under_axe(phone):
+    assert axe_violations(phone.page) == []
+
+
+def test_wide_screen_hides_the_scroll_cue(report):
+    cues = report.page.eval_on_selector_all(".scroll-cue", "els => els.map(e => getComputedStyle(e).display)")
+    assert cues and set(cues) == {"none"}

@@ -56,12 +56,13 @@ def test_unknown_field_names_the_line_and_the_fields(summary):
     assert "priorities.<TB|QL|VFM>.*" in lines[1]
 
 
-def test_loops_and_subscripts_are_fields_too(summary):
+def test_subscripts_are_fields_and_loops_are_refused(summary):
     context = fields(summary)
-    check_fields("{% for p in priorities %}{{ p }}{% endfor %}{{ priorities['TB'].name }}",
-                 context, "c.md")
+    check_fields("{{ priorities['TB'].name }}", context, "c.md")
     with pytest.raises(CoveringError, match="unknown field 'priorities.XX.name'"):
         check_fields("{{ priorities['XX'].name }}", context, "c.md")
+    with pytest.raises(CoveringError, match=r"line 2: '\{% for p in priorities %\}' is a template statement"):
+        check_fields("x\n{% for p in priorities %}{{ p }}{% endfor %}", context, "c.md")
 
 
 def test_officer_html_is_sanitised(summary):

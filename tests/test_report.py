@@ -14,7 +14,8 @@ from conftest import PARAMS, ROOT, SAMPLE, write_params
 
 def test_run_writes_the_quarter_folder(rendered):
     assert sorted(p.name for p in rendered.iterdir()) == [
-        "cabinet.html", "report.html", "report.ipynb", "summary.json"]
+        "cabinet.html", "cabinet.pdf", "report.html", "report.ipynb", "report.pdf",
+        "summary.json"]  # the shared render asks for --pdf; without it no PDF is written (below)
 
 
 def test_summary_json_holds_the_reference_figures(rendered):
@@ -78,7 +79,7 @@ def test_papermill_rejects_an_unknown_parameter(tmp_path):
                            str(tmp_path / "out.ipynb"), "-f", str(params), "--no-progress-bar"],
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode != 0
-    assert "unknown parameter 'colour' (known keys: data, year, quarter, organisation, title, covering, plan_span, allow_empty)" in done.stderr
+    assert "unknown parameter 'colour' (known keys: data, year, quarter, organisation, title, covering, plan_span, scheme, allow_empty)" in done.stderr
 
 
 def test_two_params_files_render_in_parallel_with_a_progress_bar(tmp_path, two_quarters):

@@ -1,0 +1,59 @@
+"""Every size limit on input, in one place, so any input ends in bounded time and memory.
+
+Each limit is far above what a council's quarterly data needs (the sample is 76 KB, its
+longest cell 700 characters), and far below what would slow a run or fill memory. Breaking
+one is bad input: an error naming the file and the limit, with exit code 2. The README's
+"Limits" section lists them.
+"""
+
+from __future__ import annotations
+
+#: One CSV file or one workbook, as stored on disk.
+MAX_FILE_BYTES = 32 * 1024 * 1024
+#: A workbook's parts once unzipped, added up (a small zip can hold gigabytes).
+MAX_UNZIPPED_BYTES = 128 * 1024 * 1024
+#: Rows of one table, after the header.
+MAX_ROWS = 100_000
+#: Columns of one table.
+MAX_COLUMNS = 100
+#: Cells of one table (rows times columns as stored).
+MAX_CELLS = 2_000_000
+#: Characters in one cell: Excel's own limit, so any cell Excel can save is read.
+MAX_CELL_CHARS = 32_767
+#: A params YAML file.
+MAX_PARAMS_BYTES = 64 * 1024
+#: One text value in a params file (a title, a path).
+MAX_PARAM_CHARS = 4_096
+#: The covering report's Markdown file.
+MAX_COVERING_BYTES = 256 * 1024
+#: Characters of a bad value shown in a message; the rest is counted, not printed.
+MAX_SHOWN_CHARS = 80
+#: Problems listed for one file before the rest are counted, not listed.
+MAX_PROBLEMS_PER_FILE = 50
+
+
+def clip(text: str, limit: int = MAX_SHOWN_CHARS) -> str:
+    """Text cut to ``limit`` characters for a message, saying how long it was.
+
+    >>> clip("x" * 100, 5)
+    'xxxxx… (100 characters)'
+    >>> clip("short")
+    'short'
+    """
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text):,} characters)"
+
+
+def shown(value: object, limit: int = MAX_SHOWN_CHARS) -> str:
+    """A value as a message shows it: its repr, cut to ``limit`` characters.
+
+    >>> shown("£" * 3)
+    "'£££'"
+    >>> shown("a" * 200, 4)
+    "'aaaa…' (200 characters)"
+    """
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[:limit]!r}"[:-1] + f"…' ({len(value):,} characters)"
+    text = repr(value)
+    return clip(text, limit + 2)
