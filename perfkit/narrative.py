@@ -195,9 +195,7 @@ def empty_paragraph(rollup: Rollup, style: Style = HOUSE) -> str:
     if g.milestones.total + g.measures.total == 0:
         return text + f" The data holds no delivery plan for {rollup.year}."
     n = len(rollup.priorities)
-    return (f"{text} The delivery plan has {say(g.milestones.total, style)} "
-            f"{plural(g.milestones.total, 'milestone')} and {say(g.measures.total, style)} "
-            f"{plural(g.measures.total, 'measure')} across {say(n, style)} "
+    return (f"{text} The delivery plan has {_has(rollup, g, style)} across {say(n, style)} "
             f"{plural(n, 'priority', 'priorities')}; none of them has a status or figure "
             "this quarter.")
 

@@ -233,6 +233,9 @@ class Report:
         heads = [h for h in rollup.overall.headlines]
         if not heads:
             return ""
+        if not self.summary.received:  # "n/a (0 of 0)" would read as a result
+            text = f"No updates were received for quarter {rollup.quarter} of {rollup.year}."
+            return f'<p class="headlines">{esc(text)}</p>'
         rows = [[esc(label), *(esc(f"{g.headline(h.name).text} ({g.headline(h.name).count:,} "
                                    f"of {g.headline(h.name).base:,})") for h in heads)]
                 for g, label in zip(groups, labels)]
