@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -17,8 +18,13 @@ def test_wheel_in_a_fresh_venv_renders_from_another_folder(tmp_path):
     run = lambda *args, cwd=tmp_path, timeout=900: subprocess.run(
         [str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True,
         timeout=timeout)
+    # Built from a copy: setuptools writes build/ beside the sources it builds.
+    source = tmp_path / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".venv", "node_modules", "outputs", "build", "dist", ".git", "*.egg-info",
+        ".pytest_cache", ".hypothesis", "__pycache__"))
     built = run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w",
-                tmp_path / "dist", ROOT)
+                tmp_path / "dist", source)
     assert built.returncode == 0, built.stderr
     wheel = next((tmp_path / "dist").glob("perfkit-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
