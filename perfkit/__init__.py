@@ -1,21 +1,38 @@
 """perfkit: a council's quarterly delivery-plan data in, its performance report out."""
 
-from perfkit.assess import Quarter, assess_quarter
-from perfkit.errors import DataError, ParamsError, PerfkitError, Problem, RenderError
-from perfkit.load import Dataset, load_dataset
-from perfkit.model import Frequency, Issue, Polarity, Profile, Rag, Status, Travel
-from perfkit.narrative import change_paragraph, overall_paragraph, priority_paragraph
-from perfkit.rollup import Rollup, compare, roll_up
-from perfkit.scheme import Scheme, SchemeError, load_scheme
-from perfkit.targets import Check, check_many, check_target, parse_target
+from __future__ import annotations
+
+import importlib
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "Check", "DataError", "Dataset", "Frequency", "Issue", "ParamsError", "PerfkitError",
-    "Polarity", "Problem", "Profile", "Quarter", "Rag", "RenderError", "Rollup", "Scheme",
-    "SchemeError", "Status",
-    "Travel", "assess_quarter", "change_paragraph", "check_many", "check_target", "compare",
-    "load_dataset", "load_scheme", "overall_paragraph", "parse_target", "priority_paragraph",
-    "roll_up",
-]
+# Names are imported on first use (PEP 562): papermill imports perfkit.engine, and so this
+# package, in every papermill run, which must not pay for pandas.
+_WHERE = {
+    "Quarter": "assess", "assess_quarter": "assess",
+    "DataError": "errors", "ParamsError": "errors", "PerfkitError": "errors",
+    "Problem": "errors", "RenderError": "errors",
+    "Dataset": "load", "load_dataset": "load",
+    "Frequency": "model", "Issue": "model", "Polarity": "model", "Profile": "model",
+    "Rag": "model", "Status": "model", "Travel": "model",
+    "change_paragraph": "narrative", "overall_paragraph": "narrative",
+    "priority_paragraph": "narrative",
+    "Rollup": "rollup", "compare": "rollup", "roll_up": "rollup",
+    "Scheme": "scheme", "SchemeError": "scheme", "load_scheme": "scheme",
+    "Check": "targets", "check_many": "targets", "check_target": "targets",
+    "parse_target": "targets",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        value = getattr(importlib.import_module(f"perfkit.{_WHERE[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'perfkit' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_WHERE])

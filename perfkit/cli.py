@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import textwrap
 from pathlib import Path
 
-from perfkit.errors import PerfkitError
+from perfkit.errors import Interrupted, PerfkitError
 
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -56,37 +57,50 @@ def _summary(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from perfkit.errors import ParamsError
     from perfkit.params import load_params
-    from perfkit.report import render_many
+    from perfkit.report import output_folder, render_many
 
-    # Every params file is checked before any kernel starts: a typo fails in a second.
+    # Every params file is checked before any work starts: a typo fails in a second, and
+    # two files for one quarter would overwrite each other's report.
     from perfkit.scheme import load_scheme
 
+    folders: dict[Path, Path] = {}
     for path in args.params:
         params, _ = load_params(path)
         load_scheme(params.scheme, Path(path).resolve().parent)
-    failures, bad_input = 0, 0
+        folder = output_folder(args.out, params.slug)
+        if folder in folders:
+            raise ParamsError(f"{folders[folder]} and {path} are both for quarter "
+                              f"{params.quarter} of {params.year} (output folder {folder}); "
+                              "give each quarter once")
+        folders[folder] = path
+    rendered, failures, bad_input = 0, 0, 0
+    # A bar on a terminal; in a scheduler's log, one line per report instead.
     with tqdm(total=len(args.params), desc="Rendering", unit="report", file=sys.stderr,
-              disable=args.quiet) as bar:
+              disable=args.quiet or not sys.stderr.isatty()) as bar:
         def done(outcome):
-            nonlocal failures, bad_input
+            nonlocal rendered, failures, bad_input
             if outcome.error:
                 failures += 1
                 bad_input += outcome.bad_input
                 tqdm.write(f"perfkit: {outcome.error}", file=sys.stderr)
             else:
-                tqdm.write(f"wrote {outcome.rendered.html}", file=sys.stdout)
-                if outcome.rendered.cabinet:
-                    tqdm.write(f"wrote {outcome.rendered.cabinet}", file=sys.stdout)
-                for pdf in outcome.rendered.pdfs:
-                    tqdm.write(f"wrote {pdf}", file=sys.stdout)
+                rendered += 1
+                written = [outcome.rendered.html, outcome.rendered.cabinet,
+                           *outcome.rendered.pdfs]
+                tqdm.write(f"wrote {' and '.join(str(p) for p in written if p)}",
+                           file=sys.stdout)
                 for warning in outcome.rendered.warnings:
                     tqdm.write(f"perfkit: warning: {warning}", file=sys.stderr)
             bar.update(1)
 
         render_many(args.params, args.out, jobs=args.jobs, on_done=done, pdf=args.pdf,
                     allow_empty=args.allow_empty,
+                    kernel=args.kernel, timeout=args.timeout or None,
                     **({"notebook": args.notebook} if args.notebook else {}))
+    if len(args.params) > 1:
+        print(f"perfkit: {rendered} rendered, {failures} failed", file=sys.stderr)
     if failures == 0:
         return 0
     return EXIT_BAD_INPUT if bad_input == failures else EXIT_FAILED
@@ -104,7 +118,8 @@ def _check(args: argparse.Namespace) -> int:
 EXIT_CODES = """exit codes:
   0  success
   1  a run failed after its input was accepted (the notebook or the export failed)
-  2  bad input: data, parameters, or a quarter with no updates (see --allow-empty)"""
+  2  bad input: data, parameters, or a quarter with no updates (see --allow-empty)
+  130, 143  stopped by Ctrl-C (SIGINT) or SIGTERM"""
 
 
 def _command(commands, name: str, help: str, example: str):
@@ -117,6 +132,7 @@ def _command(commands, name: str, help: str, example: str):
 
 def build_parser() -> argparse.ArgumentParser:
     from perfkit import __version__
+    from perfkit.report import DEFAULT_TIMEOUT
 
     parser = argparse.ArgumentParser(
         prog="perfkit", formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -141,6 +157,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a report notebook of your own (default: the one perfkit ships)")
     report.add_argument("--allow-empty", action="store_true",
                         help="render a quarter the data holds no update for (refused otherwise)")
+    report.add_argument("--kernel", action="store_true",
+                        help="run the notebook in a real Jupyter kernel, as JupyterLab does "
+                             "(slower; isolates the notebook from perfkit's process)")
+    report.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                        help="stop a report that takes longer than this to render, with "
+                             f"exit code 1 (default: {DEFAULT_TIMEOUT}; 0 for no limit)")
     report.set_defaults(run=_report)
 
     summary = _command(commands, "summary", "print a quarter's figures and narrative",
@@ -159,13 +181,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from perfkit.report import stop_on_signals
+
     args = build_parser().parse_args(argv)
     try:
-        return args.run(args)
+        with stop_on_signals():
+            return args.run(args)
     except PerfkitError as err:
         # Bad input is the user's to fix: say what and where, never a traceback.
         print(f"perfkit: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except Interrupted as stop:
+        # Ctrl-C or a scheduler's SIGTERM: one line, and the shell's exit code for it.
+        name = signal.Signals(stop.signum).name
+        print(f"perfkit: stopped by {name}; no report was published after it",
+              file=sys.stderr)
+        return 128 + stop.signum
 
 
 if __name__ == "__main__":

@@ -77,3 +77,28 @@ class OutputError(PerfkitError):
 
 class OutputBusyError(OutputError):
     """Another run is writing the same quarter into the same output root."""
+
+
+class Stopped(BaseException):
+    """A render stopped from outside: a signal, or the wall-clock limit.
+
+    Deliberately not an ``Exception``: it is raised from a signal handler wherever the main
+    thread happens to be, and code in a notebook cell must not swallow it with
+    ``except Exception``.
+    """
+
+
+class Interrupted(Stopped):
+    """SIGINT (Ctrl-C) or SIGTERM arrived; the exit code is 128 plus the signal's number."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+class OutOfTime(Stopped):
+    """Rendering one report took longer than its wall-clock limit."""
+
+    def __init__(self, seconds: float):
+        super().__init__(seconds)
+        self.seconds = seconds

@@ -207,7 +207,9 @@ def figure(fig: Figure, ident: str) -> str:
     import vl_convert
 
     # Labels in a chart are data too (measure names, risk IDs): made plain before drawing.
-    svg = vl_convert.vegalite_to_svg(_plain_spec(fig.chart.to_dict()))
+    # The builders' specs are validated against the schema in tests; at render time that
+    # validation would only repeat work on every chart.
+    svg = vl_convert.vegalite_to_svg(_plain_spec(fig.chart.to_dict(validate=False)))
     # vl-convert drops the chart's description; give the root a role and a name, or screen
     # readers meet an unlabelled graphic.
     label = esc(fig.description)

@@ -7,13 +7,20 @@ Every file of a quarter is written into a staging folder and published as one se
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
+import signal
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
-from perfkit.errors import ParamsError, PerfkitError, RenderError
+from perfkit.errors import (
+    Interrupted, OutOfTime, ParamsError, PerfkitError, RenderError, Stopped,
+)
 from perfkit.publish import keep_failed, publishing
 
 PACKAGE = Path(__file__).resolve().parent
@@ -47,60 +54,143 @@ def output_folder(out_root: Path, slug: str) -> Path:
 
 
 def export_html(notebook, title: str) -> str:
-    """The executed notebook as one self-contained page: no inputs, no prompts, no CDN."""
-    from nbconvert import HTMLExporter
+    """The executed notebook as one self-contained page: its outputs, no inputs, no CDN.
 
-    from perfkit.inline import unwrap
+    Written straight from perfkit's Jinja template rather than through nbconvert: the page
+    needs none of nbconvert's cell markup, and its exporter (import, template compile and a
+    BeautifulSoup pass over the page) was the largest cost of a report after the notebook.
+    """
+    from markupsafe import Markup
 
-    notebook.metadata["title"] = title
-    for cell in notebook.cells:  # the page has its own stylesheet: no inline wrapper
-        for output in cell.get("outputs", []):
-            if "text/html" in output.get("data", {}):
-                output["data"]["text/html"] = unwrap(output["data"]["text/html"])
-    exporter = HTMLExporter(
-        template_name=TEMPLATE, extra_template_basedirs=[str(TEMPLATES)],
-        exclude_input=True, exclude_output_prompt=True, exclude_input_prompt=True,
-        exclude_markdown=True, exclude_raw=True,
-    )
-    css = (TEMPLATES / TEMPLATE / "report.css").read_text(encoding="utf-8")
-    body, _ = exporter.from_notebook_node(notebook, resources={"perfkit_css": css})
-    return body
+    parts = [Markup(html) for cell in notebook.cells if cell.cell_type == "code"
+             for output in cell.get("outputs", []) if (html := _output_html(output))]
+    return _page_template().render(title=title, css=Markup(_css()), outputs=parts)
+
+
+def _output_html(output) -> str:
+    """One cell output as HTML, by the richest type it offers (the order nbconvert uses).
+
+    ``text/html`` and SVG are placed as they are, as nbconvert places them: they come from
+    the notebook's own code, and perfkit's sections escape and sanitise every data value.
+    """
+    from html import escape
+
+    kind = output.get("output_type")
+    if kind == "stream":
+        name, text = escape(output.get("name", "")), escape(output.get("text", ""))
+        return f'<pre class="stream-{name}">{text}</pre>'
+    if kind == "error":
+        ename, evalue = escape(output.get("ename", "")), escape(output.get("evalue", ""))
+        return f'<pre class="error">{ename}: {evalue}</pre>'
+    data = output.get("data", {})
+    for mime in ("text/html", "image/svg+xml"):
+        if mime in data:
+            from perfkit.inline import unwrap
+
+            value = data[mime]
+            # The page has its own stylesheet: the inline report's wrapper comes off.
+            return unwrap("".join(value) if isinstance(value, list) else value)
+    for mime in ("image/png", "image/jpeg"):
+        if mime in data:
+            return f'<img src="data:{mime};base64,{escape(data[mime].strip())}" alt="">'
+    if "text/plain" in data:
+        text = data["text/plain"]
+        return f"<pre>{escape(''.join(text) if isinstance(text, list) else text)}</pre>"
+    return ""
+
+
+_TEMPLATES: dict = {}
+
+
+def _page_template():
+    if "page" not in _TEMPLATES:
+        from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+        env = Environment(loader=FileSystemLoader(TEMPLATES / TEMPLATE),
+                          autoescape=select_autoescape(["j2"]))
+        _TEMPLATES["page"] = env.get_template("report.html.j2")
+    return _TEMPLATES["page"]
+
+
+def _css() -> str:
+    return (TEMPLATES / TEMPLATE / "report.css").read_text(encoding="utf-8")
+
+
+DEFAULT_TIMEOUT = 300  # seconds; the sample renders in a few, so this only stops a hang
+ENGINE = "perfkit"  # perfkit's in-process papermill engine (perfkit.engine)
 
 
 def render(params_path: str | Path, out_root: str | Path = "outputs",
-           notebook: Path = NOTEBOOK, pdf: bool = False,
-           allow_empty: bool = False) -> Rendered:
+           notebook: Path = NOTEBOOK, pdf: bool = False, *, kernel: bool = False,
+           timeout: float | None = DEFAULT_TIMEOUT, allow_empty: bool = False) -> Rendered:
     """Render one params file into ``out_root/<year>-<yy>-Q<n>/``.
 
     With ``pdf``, ``report.pdf`` (and ``cabinet.pdf``) are drawn from the same pages.
 
-    The data are validated before a kernel starts, so bad input fails fast with every
-    problem listed (a :class:`~perfkit.errors.DataError`). A quarter with no updates is
-    refused (:class:`~perfkit.errors.EmptyQuarterError`) unless ``allow_empty``.
+    The data are validated before the notebook runs, so bad input fails fast with every
+    problem listed (a :class:`~perfkit.errors.DataError`). By default the notebook runs in
+    this process (perfkit's papermill engine), reusing the data validated here; with
+    ``kernel=True`` it runs in a real Jupyter kernel, as JupyterLab would. ``timeout`` is
+    the wall-clock limit on the render, in seconds (``None`` for none); past it the render
+    stops with a :class:`~perfkit.errors.RenderError` and nothing is published.
     """
-    import papermill as pm
-    from papermill.exceptions import PapermillExecutionError
+    from perfkit.params import load_params
 
-    from perfkit.load import load_dataset
-    from perfkit.params import load_params, resolve_beside
-    from perfkit.scheme import load_scheme, scheme_reference
-    from perfkit.summary import summarise
-
+    params_path = Path(params_path)
     params, data = load_params(params_path)
-    if pdf:  # a missing renderer fails before the kernel starts
+    if allow_empty:  # a quarter with no updates is refused unless asked for
+        params = params.model_copy(update={"allow_empty": True})
+    if pdf:  # a missing renderer fails before the notebook runs
         from perfkit.pdf import require_renderer
 
         require_renderer()
-    if allow_empty:
-        params = params.model_copy(update={"allow_empty": True})
-    here = Path(params_path).resolve().parent
-    scheme = load_scheme(params.scheme, here)
-    dataset = load_dataset(data, scheme)
-    summary = summarise(dataset, params.year, params.quarter, scheme,
-                        allow_empty=params.allow_empty)
-    covering = None
+    folder = output_folder(Path(out_root), params.slug)
+    deadline = time.monotonic() + timeout if timeout else None
+    try:
+        # Bad input is found before anything is written, the output folder included.
+        with time_limit(timeout):
+            inputs = _inputs(params_path, params, data)
+        # The run then holds the quarter's lock and writes into a staging folder; the set
+        # is published in one swap when the block ends, or not at all.
+        with publishing(folder.parent, params.slug) as staging:
+            with time_limit(deadline and max(0.001, deadline - time.monotonic())):
+                files, rendered = _make(inputs, folder, notebook, staging.path / "report.ipynb",
+                                        kernel, timeout, pdf)
+            for name, content in files.items():
+                staging.write(name, content)
+    except OutOfTime:
+        raise RenderError(f"{params_path}: rendering took longer than the limit of "
+                          f"{timeout:g} s (perfkit report --timeout); nothing was "
+                          "published and the last good report is unchanged") from None
+    return rendered
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """One quarter's checked inputs: everything the notebook and the pages are made from."""
+
+    params_path: Path
+    params: object
+    data: Path
+    scheme: object
+    dataset: object
+    summary: object
+    covering: object | None
+    covering_path: Path | None
+
+
+def _inputs(params_path: Path, params, data: Path) -> _Inputs:
+    """Validate the scheme, the data and the covering report, and work out the quarter."""
+    from perfkit import cache
+    from perfkit.params import resolve_beside
+    from perfkit.scheme import load_scheme
+
+    scheme = load_scheme(params.scheme, params_path.resolve().parent)
+    dataset, summary = cache.summarise(data, params.year, params.quarter, scheme,
+                                       allow_empty=params.allow_empty)
+    covering = covering_path = None
     if params.covering:
-        # Checked before the kernel starts: an unknown field fails fast, naming its line.
+        # Checked before the notebook runs: an unknown field fails fast, naming its line.
         from perfkit.covering import build_covering
 
         covering_path = resolve_beside(params_path, params.covering)
@@ -108,63 +198,184 @@ def render(params_path: str | Path, out_root: str | Path = "outputs",
                                   organisation=params.organisation,
                                   plan_span=params.plan_span,
                                   title=f"{params.heading}: covering report")
-    folder = output_folder(Path(out_root), params.slug)
-    # The whole run holds the quarter's lock and writes into a staging folder; the set is
-    # published in one swap at the end, so the folder never mixes files of two runs.
-    with publishing(folder.parent, params.slug) as staging:
-        scratch = staging.path / "report.ipynb"
-        try:
-            nb = pm.execute_notebook(
-                str(notebook), str(scratch),
-                parameters={"data": str(data), "year": params.year, "quarter": params.quarter,
-                            "organisation": params.organisation, "title": params.title,
-                            "covering": str(covering_path) if covering else None,
-                            "plan_span": params.plan_span,
-                            "scheme": scheme_reference(params.scheme, here),
-                            "allow_empty": params.allow_empty},
-                progress_bar=False, log_output=False, cwd=str(notebook.parent),
-                kernel_name="python3",
-                # The kernel talks to this process over loopback only; its warning that TCP
-                # is unencrypted would be noise in every scheduled run's log.
-                extra_arguments=["--IPKernelApp.log_level=ERROR"],
-            )
-        except PapermillExecutionError as err:
-            failed = keep_failed(folder.parent, params.slug, "report.failed.ipynb",
-                                 scratch.read_bytes())
-            raise RenderError(f"{params_path}: the report notebook failed at cell "
-                              f"{err.exec_count} ({err.ename}: {err.evalue}). The executed "
-                              f"notebook, with the failing cell marked, is {failed}") from None
-        page = export_html(nb, params.heading)
-        staging.write("report.html", page)
-        staging.write("summary.json", json.dumps(summary.rollup.to_summary(), indent=2) + "\n")
-        if covering:
-            staging.write("cabinet.html", cabinet_page(covering, params, "report.html"))
-        pdfs = _write_pdfs(staging, page, covering_path if covering else None, summary,
-                           dataset, params) if pdf else ()
-    html, executed, summary_path = (folder / "report.html", folder / "report.ipynb",
-                                    folder / "summary.json")
-    cabinet = folder / "cabinet.html" if covering else None
-    return Rendered(folder, html, executed, summary_path, cabinet,
-                    tuple(str(w) for w in covering.warnings) if covering else (),
-                    tuple(folder / name for name in pdfs))
+    return _Inputs(params_path, params, data, scheme, dataset, summary, covering, covering_path)
 
 
-def _write_pdfs(staging, page: str, covering_path: Path | None, summary, dataset,
-                params) -> tuple[str, ...]:
+def _make(inputs: _Inputs, folder: Path, notebook: Path, executed: Path, kernel: bool,
+          timeout: float | None, pdf: bool) -> tuple[dict[str, str | bytes], Rendered]:
+    """Run the notebook (papermill writes it to ``executed``) and make the other files."""
+    from perfkit.scheme import scheme_reference
+
+    params, covering, summary = inputs.params, inputs.covering, inputs.summary
+    parameters = {"data": str(inputs.data), "year": params.year, "quarter": params.quarter,
+                  "organisation": params.organisation, "title": params.title,
+                  "covering": str(inputs.covering_path) if covering else None,
+                  "plan_span": params.plan_span,
+                  "scheme": scheme_reference(params.scheme,
+                                             inputs.params_path.resolve().parent),
+                  "allow_empty": params.allow_empty}
+    try:
+        nb = execute(notebook, parameters, executed, kernel=kernel, timeout=timeout)
+    except NotebookFailed as err:
+        failed = keep_failed(folder.parent, params.slug, "report.failed.ipynb",
+                             executed.read_bytes())
+        raise RenderError(f"{inputs.params_path}: {err} The executed notebook, with the "
+                          f"failing cell marked, is {failed}") from None
+    page = export_html(nb, params.heading)
+    files: dict[str, str | bytes] = {"report.html": page, "summary.json": summary_json(summary)}
+    if covering:
+        files["cabinet.html"] = cabinet_page(covering, params, "report.html")
+    if pdf:
+        files.update(_pdfs(page, inputs.covering_path if covering else None, summary,
+                           inputs.dataset, params))
+    rendered = Rendered(folder, folder / "report.html", folder / "report.ipynb",
+                        folder / "summary.json",
+                        folder / "cabinet.html" if covering else None,
+                        tuple(str(w) for w in covering.warnings) if covering else (),
+                        tuple(folder / name for name in files if name.endswith(".pdf")))
+    return files, rendered
+
+
+def _pdfs(page: str, covering_path: Path | None, summary, dataset,
+          params) -> dict[str, bytes]:
     """report.pdf from the appendix's page; cabinet.pdf from a covering page that links to it."""
     from perfkit.covering import build_covering
     from perfkit.pdf import to_pdf
 
-    staging.write("report.pdf", to_pdf(page))
+    pdfs = {"report.pdf": to_pdf(page)}
     if covering_path:
         # In print the covering report travels with the PDF appendix, so it links to that.
         covering = build_covering(covering_path, summary, dataset.risks,
                                   organisation=params.organisation, plan_span=params.plan_span,
                                   title=f"{params.heading}: covering report",
                                   appendix="report.pdf")
-        staging.write("cabinet.pdf", to_pdf(cabinet_page(covering, params, "report.pdf")))
-        return ("report.pdf", "cabinet.pdf")
-    return ("report.pdf",)
+        pdfs["cabinet.pdf"] = to_pdf(cabinet_page(covering, params, "report.pdf"))
+    return pdfs
+
+
+def summary_json(summary) -> str:
+    """``summary.json``: the quarter's rollup for machines."""
+    return json.dumps(summary.rollup.to_summary(), indent=2) + "\n"
+
+
+def export_notebook(notebook, base: str | Path | None = None) -> dict[str, str]:
+    """``report.html`` and ``summary.json`` from a notebook the papermill CLI executed.
+
+    The parameters papermill injected say which data and quarter; a relative ``data`` path
+    is resolved from ``base`` (default: the current folder), as the notebook resolved it.
+    These are the files ``perfkit report`` writes for the same parameters.
+    """
+    from perfkit import cache
+    from perfkit.params import check_params, resolve_data
+
+    from perfkit.scheme import load_scheme
+
+    values = dict(notebook.metadata.get("papermill", {}).get("parameters", {}))
+    params = check_params(values, "the notebook's parameters")
+    folder = Path(base) if base else Path.cwd()
+    data = resolve_data(params.data, folder)
+    scheme = load_scheme(params.scheme, folder)
+    _, summary = cache.summarise(data, params.year, params.quarter, scheme,
+                                 allow_empty=params.allow_empty)
+    return {"report.html": export_html(notebook, params.heading),
+            "summary.json": summary_json(summary)}
+
+
+class NotebookFailed(RenderError):
+    """A cell of the notebook raised; papermill has written the notebook with it marked."""
+
+
+def execute(notebook: Path, parameters: dict, output: Path, *, kernel: bool = False,
+            timeout: float | None = None):
+    """Run the notebook with papermill, which writes it to ``output`` once, at the end.
+
+    A failing cell raises :class:`NotebookFailed`; ``output`` then holds the executed
+    notebook with papermill's marker on that cell.
+    """
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    options: dict = dict(progress_bar=False, log_output=False, cwd=str(notebook.parent),
+                         kernel_name="python3",
+                         # Saves after every cell are for watching a long run; a report
+                         # is written once, when it is whole.
+                         request_save_on_cell_execute=False)
+    if kernel:
+        # The kernel talks to this process over loopback only; its warning that TCP is
+        # unencrypted would be noise in every scheduled run's log.
+        options.update(extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                       execution_timeout=timeout, shutdown_kernel="immediate")
+    else:
+        from papermill.engines import papermill_engines
+
+        from perfkit.engine import InProcessEngine
+
+        # The entry point registers it too; this covers a source tree never pip-installed.
+        papermill_engines.register(ENGINE, InProcessEngine)
+        options.update(engine_name=ENGINE)
+    try:
+        return pm.execute_notebook(str(notebook), str(output), parameters=parameters,
+                                   **options)
+    except PapermillExecutionError as err:
+        raise NotebookFailed(f"the report notebook failed at cell {err.exec_count} "
+                             f"({err.ename}: {err.evalue}).") from None
+    except Exception as err:
+        if type(err).__name__ == "CellTimeoutError":  # nbclient's, under --kernel
+            raise OutOfTime(timeout or 0) from None
+        raise
+    except Stopped:
+        if kernel:
+            _settle_kernel_client()
+        raise
+
+
+def _settle_kernel_client() -> None:
+    """After a stop mid-cell, end the kernel client's waiting tasks and take their errors.
+
+    A signal leaves nbclient's coroutines for the cell suspended; once the kernel is gone
+    they fail with DeadKernelError, which asyncio would print as a traceback at exit.
+    """
+    import asyncio
+
+    from jupyter_core.utils import ensure_event_loop
+
+    try:
+        loop = ensure_event_loop()
+
+        def quiet(loop, context):
+            if type(context.get("exception")).__name__ != "DeadKernelError":
+                loop.default_exception_handler(context)
+
+        loop.set_exception_handler(quiet)
+        pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+        for task in pending:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    except Exception:  # best effort: the run is stopping either way
+        pass
+
+
+@contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise :class:`~perfkit.errors.OutOfTime` in the main thread after ``seconds``.
+
+    SIGALRM interrupts whatever the main thread runs, a notebook cell included. Elsewhere
+    (a thread) no limit is set.
+    """
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(signum, frame):
+        raise OutOfTime(seconds)
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def cabinet_page(covering, params, appendix: str) -> str:
@@ -195,39 +406,180 @@ class Outcome:
     bad_input: bool = False
 
 
-def _render_one(args: tuple[Path, Path, Path, bool, bool]) -> Outcome:
-    params_path, out_root, notebook, pdf, allow_empty = args
+@dataclass(frozen=True)
+class Job:
+    """One params file to render, and how."""
+
+    params: Path
+    out_root: Path
+    notebook: Path = NOTEBOOK
+    kernel: bool = False
+    timeout: float | None = DEFAULT_TIMEOUT
+    named: bool = False  # in a batch, every message leads with its params file
+    pdf: bool = False
+    allow_empty: bool = False
+
+
+def _render_one(job: Job) -> Outcome:
+    global _busy
+    if _stopping:  # a worker told to stop takes on nothing new
+        raise Interrupted(_stopping)
     try:
-        return Outcome(params_path, render(params_path, out_root, notebook, pdf, allow_empty),
-                       None)
+        _busy = True
+        return Outcome(job.params, render(job.params, job.out_root, job.notebook, job.pdf,
+                                          kernel=job.kernel, timeout=job.timeout,
+                                          allow_empty=job.allow_empty), None)
     except RenderError as err:
-        return Outcome(params_path, None, str(err))
+        return Outcome(job.params, None, _naming(job, err))
     except PerfkitError as err:
-        return Outcome(params_path, None, str(err), bad_input=True)
+        return Outcome(job.params, None, _naming(job, err), bad_input=True)
     except Exception as err:  # a worker must report, not vanish, so the others finish
-        return Outcome(params_path, None, f"{params_path}: {type(err).__name__}: {err}")
+        return Outcome(job.params, None, f"{job.params}: {type(err).__name__}: {err}")
+    finally:
+        _busy = False
+
+
+def _naming(job: Job, err: Exception) -> str:
+    """The error's message; in a batch, led by the params file it came from."""
+    text = str(err)
+    if not job.named or text.startswith(str(job.params)):
+        return text
+    return f"{job.params}: {text}"
 
 
 def render_many(params_paths: Iterable[Path], out_root: Path, jobs: int | None = None,
                 on_done: Callable[[Outcome], None] | None = None,
-                notebook: Path = NOTEBOOK, pdf: bool = False,
+                notebook: Path = NOTEBOOK, pdf: bool = False, *, kernel: bool = False,
+                timeout: float | None = DEFAULT_TIMEOUT,
                 allow_empty: bool = False) -> list[Outcome]:
-    """Render several params files in parallel processes, at most one per core."""
+    """Render several params files in worker processes, at most one per core.
+
+    Each worker imports the toolchain once and renders several quarters in turn. A signal
+    (:class:`~perfkit.errors.Interrupted`, raised by :func:`stop_on_signals`) stops every
+    worker at once: no report is started after it, and none is half-written.
+    """
     paths = list(params_paths)
-    if len(paths) == 1:
-        outcome = _render_one((paths[0], out_root, notebook, pdf, allow_empty))
+    todo = [Job(Path(p), Path(out_root), notebook, kernel, timeout, len(paths) > 1, pdf,
+                allow_empty) for p in paths]
+    if len(todo) == 1:
+        outcome = _render_one(todo[0])
         if on_done:
             on_done(outcome)
         return [outcome]
-    workers = max(1, min(len(paths), jobs or os.cpu_count() or 1))
     outcomes = []
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(_render_one, (p, out_root, notebook, pdf, allow_empty))
-                   for p in paths]
-        for future in as_completed(futures):
-            outcome = future.result()
-            outcomes.append(outcome)
-            if on_done:
-                on_done(outcome)
-    order = {p: i for i, p in enumerate(paths)}
-    return sorted(outcomes, key=lambda o: order[o.params])
+    for outcome in _prepare(todo):
+        outcomes.append(outcome)
+        if on_done:
+            on_done(outcome)
+    failed = {o.params for o in outcomes}
+    todo = [job for job in todo if job.params not in failed]
+    workers = max(1, min(len(todo), jobs or os.cpu_count() or 1))
+    if todo:
+        _warm_up()
+        # fork: the workers start with what this process has imported and validated.
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_start,
+                                   mp_context=multiprocessing.get_context("fork"))
+        try:
+            for future in as_completed([pool.submit(_render_one, job) for job in todo]):
+                outcome = future.result()
+                outcomes.append(outcome)
+                if on_done:
+                    on_done(outcome)
+        except BaseException:
+            _stop_workers(pool)
+            raise
+        pool.shutdown()
+    order = {job.params: i for i, job in enumerate(todo)}
+    return sorted(outcomes, key=lambda o: order.get(o.params, -1))
+
+
+def _prepare(todo: list[Job]) -> Iterator[Outcome]:
+    """Validate every params file and dataset here, once, before the workers fork.
+
+    The workers inherit the validated data (:mod:`perfkit.cache`), and a file with bad
+    input is reported now, by name, without a worker's time. Each quarter's figures are
+    left to the worker that renders it, so they are worked out in parallel.
+    """
+    from perfkit import cache
+    from perfkit.params import load_params
+    from perfkit.scheme import load_scheme
+
+    for job in todo:
+        try:
+            params, data = load_params(job.params)
+            cache.load(data, load_scheme(params.scheme, job.params.resolve().parent))
+        except PerfkitError as err:
+            yield Outcome(job.params, None, _naming(job, err), bad_input=True)
+
+
+def _warm_up() -> None:
+    """Import the toolchain once, before forking, so no worker imports it again."""
+    import IPython.core.interactiveshell  # noqa: F401
+    import papermill  # noqa: F401
+
+    import perfkit.sections  # noqa: F401  (pandas, altair, nh3)
+
+
+# -- signals ---------------------------------------------------------------------------------
+
+_stopping = 0  # the signal that told this process to stop, once one has
+_busy = False  # a worker is rendering (so a signal must unwind it, not end it)
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """SIGINT and SIGTERM raise :class:`~perfkit.errors.Interrupted` in the main thread.
+
+    Only the first: a second Ctrl-C while the run cleans up must not cut the clean-up short.
+    """
+    def stop(signum, frame):
+        global _stopping
+        if _stopping:
+            return
+        _stopping = signum
+        raise Interrupted(signum)
+
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def _worker_start() -> None:
+    """In a worker: a signal unwinds the render in hand (removing what it had begun to
+    write) and then ends the worker; an idle worker simply ends."""
+    global _stopping, _busy
+    _stopping, _busy = 0, False
+
+    def stop(signum, frame):
+        global _stopping
+        if _stopping:
+            return
+        _stopping = signum
+        if _busy:
+            raise Interrupted(signum)
+        os._exit(128 + signum)
+
+    for s in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(s, stop)
+
+
+def _stop_workers(pool: ProcessPoolExecutor, grace: float = 5.0) -> None:
+    """Tell every worker to stop, cancel what has not started, and wait a little."""
+    workers = multiprocessing.active_children()
+    for worker in workers:
+        if worker.pid:
+            try:
+                os.kill(worker.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+    pool.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + grace
+    for worker in workers:
+        worker.join(max(0.0, deadline - time.monotonic()))
+    for worker in workers:
+        if worker.is_alive():
+            worker.kill()
+            worker.join(1)

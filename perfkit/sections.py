@@ -14,19 +14,19 @@ from typing import Sequence
 
 import pandas as pd
 
-from perfkit import charts
+from perfkit import cache, charts
 from perfkit.errors import ParamsError
 from perfkit.html import (
     Fragment, clean, esc, figure, paragraphs, section, state_badge, table, travel_text,
 )
 from perfkit.inline import use_offline_charts
-from perfkit.load import Dataset, load_dataset
+from perfkit.load import Dataset
 from perfkit.model import Issue, Status
 from perfkit.params import (
     ReportParams, check_injected, check_params, injected_parameters, resolve_data,
 )
 from perfkit.scheme import Part, Scheme, load_scheme
-from perfkit.summary import Summary, summarise
+from perfkit.summary import Summary
 from perfkit.targets import parse_target, parse_value
 
 
@@ -353,9 +353,9 @@ def open_report(data: str, year: str, quarter: int, organisation: str = "",
             "another folder, papermill finds it beside the notebook with its --inject-paths "
             "option (or --cwd NOTEBOOK_FOLDER); an absolute path works from anywhere.")
     chosen = load_scheme(params.scheme, folder)
-    dataset = load_dataset(path, chosen)
-    summary = summarise(dataset, params.year, params.quarter, chosen,
-                        allow_empty=params.allow_empty)
+    # In-process (perfkit's engine) these are the objects `perfkit report` already validated.
+    dataset, summary = cache.summarise(path, params.year, params.quarter, chosen,
+                                       allow_empty=params.allow_empty)
     warnings = []
     if params.covering:
         from perfkit.covering import read_source, hand_typed

@@ -82,7 +82,7 @@ def test_papermill_rejects_an_unknown_parameter(tmp_path):
     assert "unknown parameter 'colour' (known keys: data, year, quarter, organisation, title, covering, plan_span, scheme, allow_empty)" in done.stderr
 
 
-def test_two_params_files_render_in_parallel_with_a_progress_bar(tmp_path, two_quarters):
+def test_two_params_files_render_in_parallel_with_a_line_each_in_a_log(tmp_path, two_quarters):
     q1 = write_params(tmp_path / "q1.yaml", two_quarters, 1)
     q2 = write_params(tmp_path / "q2.yaml", two_quarters, 2)
     out = tmp_path / "out"
@@ -90,7 +90,11 @@ def test_two_params_files_render_in_parallel_with_a_progress_bar(tmp_path, two_q
                            "--out", str(out)], cwd=ROOT, capture_output=True, text=True,
                           timeout=600)
     assert done.returncode == 0, done.stderr
-    assert "Rendering: 100%" in done.stderr and "2/2" in done.stderr
+    # Not a terminal (a scheduler's log): no progress bar, one line per report, then a tally.
+    assert "\r" not in done.stderr and "Rendering" not in done.stderr
+    assert done.stderr.splitlines()[-1] == "perfkit: 2 rendered, 0 failed"
+    assert sorted(done.stdout.splitlines()) == [f"wrote {out.resolve() / s / 'report.html'}"
+                                                for s in ("2022-23-Q1", "2022-23-Q2")]
     for slug in ("2022-23-Q1", "2022-23-Q2"):
         assert sorted(p.name for p in (out / slug).iterdir()) == ["report.html", "report.ipynb", "summary.json"]
     q2_page = (out / "2022-23-Q2" / "report.html").read_text()
@@ -119,3 +123,37 @@ def test_notebook_defaults_render_the_sample_from_its_own_folder(tmp_path):
     html = "".join("".join(o.get("data", {}).get("text/html", ""))
                    for c in nb.cells for o in c.get("outputs", []))
     assert "At quarter 2 of 2022/23 the delivery plan has 36 milestones" in html
+
+
+def test_progress_bar_only_on_a_terminal(tmp_path, two_quarters):
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+
+    q1 = write_params(tmp_path / "q1.yaml", two_quarters, 1)
+    q2 = write_params(tmp_path / "q2.yaml", two_quarters, 2)
+    leader, follower = pty.openpty()
+    # A terminal of 0 columns would get an empty bar: give it a size, as a real one has.
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    try:
+        done = subprocess.run([sys.executable, "-m", "perfkit.cli", "report", str(q1), str(q2),
+                               "--out", str(tmp_path / "out")], cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=follower, text=True, timeout=600)
+        os.close(follower)
+        terminal = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal's other end has closed: all read
+                break
+            if not chunk:
+                break
+            terminal += chunk
+    finally:
+        os.close(leader)
+    assert done.returncode == 0
+    text = terminal.decode()
+    assert "Rendering: 100%" in text and "2/2" in text
+    assert "perfkit: 2 rendered, 0 failed" in text
