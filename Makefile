@@ -5,12 +5,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 AXE    := node_modules/axe-core/axe.min.js
 
-.PHONY: report test browser pdf clean bench
+.PHONY: report test browser pdf clean bench lab
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,pdf]'
+	$(BIN)/python -m pip install --quiet -e '.[test,pdf,lab]'
 	touch $(STAMP)
 
 report: $(STAMP) pdf
@@ -25,6 +25,11 @@ pdf:
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_LIBS) poppler-utils >/dev/null; \
 	  else echo "make: report.pdf needs Debian's pango: sudo apt-get install $(PDF_LIBS) poppler-utils"; fi; }
+
+# JupyterLab on notebooks/, bound to this machine only; open the URL with the token it prints.
+lab: $(STAMP)
+	$(BIN)/jupyter lab --no-browser --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks \
+	  $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 # The browser tests need Debian's chromium (playwright drives it; its own browser download
 # is not used) and axe-core from npm. As root, install chromium; otherwise say how.

@@ -68,6 +68,20 @@ def quarters_held(dataset: Dataset, year: str, up_to: int) -> list[int]:
     return sorted(q for q in held if q <= up_to)
 
 
+def updates_held(dataset: Dataset) -> dict[str, list[int]]:
+    """Every year the data holds updates for, with its quarters, in order.
+
+    >>> from perfkit.load import load_dataset
+    >>> updates_held(load_dataset("data/chesterfield"))
+    {'2022/23': [2]}
+    """
+    held: dict[str, set[int]] = {}
+    for table in (dataset.milestone_updates, dataset.measure_updates):
+        for year, quarter in table[["year", "quarter"]].drop_duplicates().itertuples(index=False):
+            held.setdefault(str(year), set()).add(int(quarter))
+    return {year: sorted(held[year]) for year in sorted(held)}
+
+
 def _priorities(dataset: Dataset, year: str) -> pd.DataFrame:
     rows = dataset.priorities[dataset.priorities["year"] == year].copy()
     order = rows["order"] if "order" in rows else pd.Series("", index=rows.index)

@@ -58,16 +58,17 @@ def load(path: str | Path, scheme: Scheme | None = None) -> Dataset:
 
 
 def summarise(path: str | Path, year: str, quarter: int,
-              scheme: Scheme | None = None) -> tuple[Dataset, Summary]:
+              scheme: Scheme | None = None, *,
+              allow_empty: bool = False) -> tuple[Dataset, Summary]:
     """The dataset at ``path`` and its summary for one quarter, each computed once."""
     from perfkit.summary import summarise as compute
 
     dataset = load(path, scheme)
-    key = (fingerprint(path), _identity(scheme), year, quarter)
+    key = (fingerprint(path), _identity(scheme), year, quarter, allow_empty)
     if key in _summaries:
         _summaries.move_to_end(key)
         return dataset, _summaries[key]
-    summary = compute(dataset, year, quarter, scheme)
+    summary = compute(dataset, year, quarter, scheme, allow_empty=allow_empty)
     _keep(_summaries, key, summary)
     return dataset, summary
 

@@ -23,13 +23,16 @@ def _summary(args: argparse.Namespace) -> int:
 
     params, data = load_params(args.params)
     scheme = load_scheme(params.scheme, Path(args.params).resolve().parent)
-    result = summarise(load_dataset(data, scheme), params.year, params.quarter, scheme)
+    result = summarise(load_dataset(data, scheme), params.year, params.quarter, scheme,
+                       allow_empty=args.allow_empty or params.allow_empty)
     if args.json:
         print(json.dumps(result.rollup.to_summary(), indent=2))
         return 0
     print(params.heading)
     print("=" * len(params.heading))
-    for group in [result.rollup.overall, *result.rollup.priorities]:
+    # An empty quarter has no figures to list: its paragraphs say so.
+    groups = [result.rollup.overall, *result.rollup.priorities] if result.received else []
+    for group in groups:
         parts = []
         for part, counts, nouns in ((Part.MILESTONES, group.milestones, scheme.nouns.milestone),
                                     (Part.MEASURES, group.measures, scheme.nouns.measure)):
@@ -93,6 +96,7 @@ def _report(args: argparse.Namespace) -> int:
             bar.update(1)
 
         render_many(args.params, args.out, jobs=args.jobs, on_done=done, pdf=args.pdf,
+                    allow_empty=args.allow_empty,
                     kernel=args.kernel, timeout=args.timeout or None,
                     **({"notebook": args.notebook} if args.notebook else {}))
     if len(args.params) > 1:
@@ -111,13 +115,36 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+EXIT_CODES = """exit codes:
+  0  success
+  1  a run failed after its input was accepted (the notebook or the export failed)
+  2  bad input: data, parameters, or a quarter with no updates (see --allow-empty)
+  130, 143  stopped by Ctrl-C (SIGINT) or SIGTERM"""
+
+
+def _command(commands, name: str, help: str, example: str):
+    """A subcommand whose --help ends with an example and the exit codes."""
+    return commands.add_parser(
+        name, help=help, description=help[0].upper() + help[1:] + ".",
+        epilog=f"example:\n  {example}\n\n{EXIT_CODES}",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from perfkit import __version__
     from perfkit.report import DEFAULT_TIMEOUT
 
-    parser = argparse.ArgumentParser(prog="perfkit", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="perfkit", formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="example:\n  perfkit report params/2022-23-Q2.yaml --out outputs\n\n"
+               "`perfkit COMMAND --help` describes each command.\n\n" + EXIT_CODES)
+    parser.description = ("Turn a council's quarterly delivery-plan data into its published "
+                          "performance report.")
+    parser.add_argument("--version", action="version", version=f"perfkit {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    report = commands.add_parser("report", help="render the report for one or more quarters")
+    report = _command(commands, "report", "render the report for one or more quarters",
+                      "perfkit report params/2022-23-Q2.yaml --out outputs")
     report.add_argument("params", type=Path, nargs="+", help="params YAML files")
     report.add_argument("--out", type=Path, default=Path("outputs"),
                         help="output root; each quarter gets a folder in it (default: outputs)")
@@ -127,7 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--pdf", action="store_true",
                         help="also write report.pdf (and cabinet.pdf): tagged A4 papers")
     report.add_argument("--notebook", type=Path, default=None,
-                        help="a report notebook of your own (default: the project's)")
+                        help="a report notebook of your own (default: the one perfkit ships)")
+    report.add_argument("--allow-empty", action="store_true",
+                        help="render a quarter the data holds no update for (refused otherwise)")
     report.add_argument("--kernel", action="store_true",
                         help="run the notebook in a real Jupyter kernel, as JupyterLab does "
                              "(slower; isolates the notebook from perfkit's process)")
@@ -136,13 +165,17 @@ def build_parser() -> argparse.ArgumentParser:
                              f"exit code 1 (default: {DEFAULT_TIMEOUT}; 0 for no limit)")
     report.set_defaults(run=_report)
 
-    summary = commands.add_parser("summary", help="print a quarter's figures and narrative")
+    summary = _command(commands, "summary", "print a quarter's figures and narrative",
+                       "perfkit summary params/2022-23-Q2.yaml --json")
     summary.add_argument("params", type=Path, help="a params YAML file")
     summary.add_argument("--json", action="store_true", help="print summary.json instead")
+    summary.add_argument("--allow-empty", action="store_true",
+                         help="summarise a quarter the data holds no update for")
     summary.set_defaults(run=_summary)
 
-    check = commands.add_parser("check", help="validate a dataset folder or workbook")
-    check.add_argument("data", type=Path)
+    check = _command(commands, "check", "validate a dataset folder or workbook",
+                     "perfkit check data/chesterfield")
+    check.add_argument("data", type=Path, help="a dataset folder or .xlsx workbook")
     check.set_defaults(run=_check)
     return parser
 

@@ -63,6 +63,10 @@ class ParamsError(PerfkitError):
     """A parameters file is missing, unreadable or holds a key or value that is not allowed."""
 
 
+class EmptyQuarterError(ParamsError):
+    """The data holds no update for the quarter asked for (or not that year at all)."""
+
+
 class RenderError(PerfkitError):
     """Executing the report notebook or exporting it to HTML failed."""
 

@@ -28,12 +28,19 @@ SAFE_SCHEMES = {"http", "https", "mailto"}
 
 @dataclass(frozen=True)
 class Fragment:
-    """A piece of the report; Jupyter shows it as HTML, nbconvert writes it as is."""
+    """A piece of the report; Jupyter shows it as HTML, nbconvert writes it as is.
+
+    In Jupyter it is wrapped in the report's scope, and a ``styled`` fragment (the first
+    section) carries the stylesheet; :func:`perfkit.inline.unwrap` undoes that for the page.
+    """
 
     html: str
+    styled: bool = False
 
     def _repr_html_(self) -> str:
-        return self.html
+        from perfkit.inline import wrap
+
+        return wrap(self.html, self.styled)
 
     def __str__(self) -> str:
         return self.html

@@ -179,6 +179,39 @@ def overall_paragraph(rollup: Rollup, style: Style = HOUSE) -> str:
                               for s in _part_sentences(g, p, _scheme(rollup), style))])
 
 
+def empty_paragraph(rollup: Rollup, style: Style = HOUSE) -> str:
+    """The headline paragraph of a quarter for which no update was received.
+
+    >>> from perfkit.load import load_dataset
+    >>> from perfkit.assess import assess_quarter
+    >>> from perfkit.rollup import roll_up
+    >>> r = roll_up(assess_quarter(load_dataset("data/chesterfield"), "2022/23", 3))
+    >>> print(empty_paragraph(r))  # doctest: +NORMALIZE_WHITESPACE
+    No updates were received for quarter 3 of 2022/23. The delivery plan has 36 milestones and
+    46 measures across three priorities; none of them has a status or figure this quarter.
+    """
+    g = rollup.overall
+    text = f"No updates were received for quarter {rollup.quarter} of {rollup.year}."
+    if g.milestones.total + g.measures.total == 0:
+        return text + f" The data holds no delivery plan for {rollup.year}."
+    n = len(rollup.priorities)
+    return (f"{text} The delivery plan has {_has(rollup, g, style)} across {say(n, style)} "
+            f"{plural(n, 'priority', 'priorities')}; none of them has a status or figure "
+            "this quarter.")
+
+
+def say_quarters(quarters: list[int]) -> str:
+    """Quarters in words, for messages.
+
+    >>> say_quarters([1, 2, 4])
+    'quarters 1, 2 and 4'
+    """
+    words = [str(q) for q in quarters]
+    if len(words) == 1:
+        return f"quarter {words[0]}"
+    return f"quarters {', '.join(words[:-1])} and {words[-1]}"
+
+
 def priority_paragraph(group: Group, rollup: Rollup, style: Style = HOUSE) -> str:
     """One priority's paragraph, naming the quarter from the rollup.
 

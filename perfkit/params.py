@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Sequence
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -31,6 +32,7 @@ class ReportParams(BaseModel):
     covering: str | None = None  # the Cabinet covering report's Markdown file
     plan_span: str | None = None  # the Council Plan's years, such as "2019 – 2023"
     scheme: str = "chesterfield"  # a built-in scheme's name, or a scheme YAML file
+    allow_empty: bool = False  # render a quarter with no updates rather than refuse it
 
     @field_validator("data", "year", "organisation", "title", "covering", "plan_span")
     @classmethod
@@ -87,6 +89,58 @@ def check_params(values: dict, source: str = "parameters") -> ReportParams:
                 lines.append(f"{source}: key {clip(key)!r} has {shown(e.get('input'))}; "
                              f"expected {reason}")
         raise ParamsError("\n".join(lines)) from None
+
+
+# The first line of the cell papermill injects after the notebook's parameters cell
+# (papermill.translators: the Python translator's comment, then one assignment per line).
+_PAPERMILL_HEAD = "# Parameters"
+
+
+def injected_parameters(history: Sequence[str]) -> dict[str, object]:
+    r"""The parameters papermill injected, read from the kernel's input history (``In``).
+
+    Only the latest injected-parameters cell counts; the analyst's own cells, imports and
+    earlier results are not parameters, so re-running cells never trips the check.
+
+    >>> injected_parameters(["", "year = 'x'", '# Parameters\nquarter = 1\ncolour = "red"\n'])
+    {'quarter': 1, 'colour': 'red'}
+    >>> injected_parameters(["import pandas as pd", "report = 1"])
+    {}
+    """
+    for source in reversed(list(history or [])):
+        if source.split("\n", 1)[0].strip() == _PAPERMILL_HEAD:
+            try:
+                tree = ast.parse(source)
+            except SyntaxError:
+                return {}
+            found = {}
+            for node in tree.body:
+                if isinstance(node, ast.Assign):
+                    try:
+                        value = ast.literal_eval(node.value)
+                    except ValueError:
+                        value = None
+                    found.update({t.id: value for t in node.targets if isinstance(t, ast.Name)})
+            return found
+    return {}
+
+
+def check_injected(history: Sequence[str]) -> None:
+    r"""Refuse a papermill parameter the report does not know, naming it.
+
+    Papermill on its own only warns about a parameter the notebook does not declare. The
+    paths its ``--inject-paths`` option adds (``PAPERMILL_INPUT_PATH``, ...) are allowed.
+
+    >>> check_injected(['# Parameters\ncolour = "red"\nPAPERMILL_INPUT_PATH = "a.ipynb"\n'])
+    Traceback (most recent call last):
+    ...
+    perfkit.errors.ParamsError: unknown parameter 'colour' (known keys: data, year, quarter, organisation, title, covering, plan_span, scheme, allow_empty)
+    """
+    unknown = [name for name in injected_parameters(history)
+               if name not in KNOWN_KEYS and not name.startswith("PAPERMILL_")]
+    if unknown:
+        raise ParamsError(f"unknown parameter {', '.join(map(repr, unknown))} "
+                          f"(known keys: {', '.join(KNOWN_KEYS)})")
 
 
 def load_params(path: str | Path) -> tuple[ReportParams, Path]:

@@ -24,7 +24,9 @@ from perfkit.errors import (
 from perfkit.publish import keep_failed, publishing
 
 PACKAGE = Path(__file__).resolve().parent
-NOTEBOOK = PACKAGE.parent / "notebooks" / "quarterly_report.ipynb"
+# The notebook ships in the wheel; notebooks/ holds an identical copy for JupyterLab users
+# (tests/test_notebook.py keeps the two the same).
+NOTEBOOK = PACKAGE / "notebooks" / "quarterly_report.ipynb"
 TEMPLATES = PACKAGE / "templates"
 TEMPLATE = "perfkit_report"
 
@@ -83,8 +85,11 @@ def _output_html(output) -> str:
     data = output.get("data", {})
     for mime in ("text/html", "image/svg+xml"):
         if mime in data:
+            from perfkit.inline import unwrap
+
             value = data[mime]
-            return "".join(value) if isinstance(value, list) else value
+            # The page has its own stylesheet: the inline report's wrapper comes off.
+            return unwrap("".join(value) if isinstance(value, list) else value)
     for mime in ("image/png", "image/jpeg"):
         if mime in data:
             return f'<img src="data:{mime};base64,{escape(data[mime].strip())}" alt="">'
@@ -117,7 +122,7 @@ ENGINE = "perfkit"  # perfkit's in-process papermill engine (perfkit.engine)
 
 def render(params_path: str | Path, out_root: str | Path = "outputs",
            notebook: Path = NOTEBOOK, pdf: bool = False, *, kernel: bool = False,
-           timeout: float | None = DEFAULT_TIMEOUT) -> Rendered:
+           timeout: float | None = DEFAULT_TIMEOUT, allow_empty: bool = False) -> Rendered:
     """Render one params file into ``out_root/<year>-<yy>-Q<n>/``.
 
     With ``pdf``, ``report.pdf`` (and ``cabinet.pdf``) are drawn from the same pages.
@@ -133,6 +138,8 @@ def render(params_path: str | Path, out_root: str | Path = "outputs",
 
     params_path = Path(params_path)
     params, data = load_params(params_path)
+    if allow_empty:  # a quarter with no updates is refused unless asked for
+        params = params.model_copy(update={"allow_empty": True})
     if pdf:  # a missing renderer fails before the notebook runs
         from perfkit.pdf import require_renderer
 
@@ -179,7 +186,8 @@ def _inputs(params_path: Path, params, data: Path) -> _Inputs:
     from perfkit.scheme import load_scheme
 
     scheme = load_scheme(params.scheme, params_path.resolve().parent)
-    dataset, summary = cache.summarise(data, params.year, params.quarter, scheme)
+    dataset, summary = cache.summarise(data, params.year, params.quarter, scheme,
+                                       allow_empty=params.allow_empty)
     covering = covering_path = None
     if params.covering:
         # Checked before the notebook runs: an unknown field fails fast, naming its line.
@@ -204,7 +212,8 @@ def _make(inputs: _Inputs, folder: Path, notebook: Path, executed: Path, kernel:
                   "covering": str(inputs.covering_path) if covering else None,
                   "plan_span": params.plan_span,
                   "scheme": scheme_reference(params.scheme,
-                                             inputs.params_path.resolve().parent)}
+                                             inputs.params_path.resolve().parent),
+                  "allow_empty": params.allow_empty}
     try:
         nb = execute(notebook, parameters, executed, kernel=kernel, timeout=timeout)
     except NotebookFailed as err:
@@ -266,7 +275,8 @@ def export_notebook(notebook, base: str | Path | None = None) -> dict[str, str]:
     folder = Path(base) if base else Path.cwd()
     data = resolve_data(params.data, folder)
     scheme = load_scheme(params.scheme, folder)
-    _, summary = cache.summarise(data, params.year, params.quarter, scheme)
+    _, summary = cache.summarise(data, params.year, params.quarter, scheme,
+                                 allow_empty=params.allow_empty)
     return {"report.html": export_html(notebook, params.heading),
             "summary.json": summary_json(summary)}
 
@@ -407,6 +417,7 @@ class Job:
     timeout: float | None = DEFAULT_TIMEOUT
     named: bool = False  # in a batch, every message leads with its params file
     pdf: bool = False
+    allow_empty: bool = False
 
 
 def _render_one(job: Job) -> Outcome:
@@ -416,7 +427,8 @@ def _render_one(job: Job) -> Outcome:
     try:
         _busy = True
         return Outcome(job.params, render(job.params, job.out_root, job.notebook, job.pdf,
-                                          kernel=job.kernel, timeout=job.timeout), None)
+                                          kernel=job.kernel, timeout=job.timeout,
+                                          allow_empty=job.allow_empty), None)
     except RenderError as err:
         return Outcome(job.params, None, _naming(job, err))
     except PerfkitError as err:
@@ -438,7 +450,8 @@ def _naming(job: Job, err: Exception) -> str:
 def render_many(params_paths: Iterable[Path], out_root: Path, jobs: int | None = None,
                 on_done: Callable[[Outcome], None] | None = None,
                 notebook: Path = NOTEBOOK, pdf: bool = False, *, kernel: bool = False,
-                timeout: float | None = DEFAULT_TIMEOUT) -> list[Outcome]:
+                timeout: float | None = DEFAULT_TIMEOUT,
+                allow_empty: bool = False) -> list[Outcome]:
     """Render several params files in worker processes, at most one per core.
 
     Each worker imports the toolchain once and renders several quarters in turn. A signal
@@ -446,8 +459,8 @@ def render_many(params_paths: Iterable[Path], out_root: Path, jobs: int | None =
     worker at once: no report is started after it, and none is half-written.
     """
     paths = list(params_paths)
-    todo = [Job(Path(p), Path(out_root), notebook, kernel, timeout, len(paths) > 1, pdf)
-            for p in paths]
+    todo = [Job(Path(p), Path(out_root), notebook, kernel, timeout, len(paths) > 1, pdf,
+                allow_empty) for p in paths]
     if len(todo) == 1:
         outcome = _render_one(todo[0])
         if on_done:

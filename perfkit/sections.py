@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 import pandas as pd
 
@@ -18,21 +19,21 @@ from perfkit.errors import ParamsError
 from perfkit.html import (
     Fragment, clean, esc, figure, paragraphs, section, state_badge, table, travel_text,
 )
+from perfkit.inline import use_offline_charts
 from perfkit.load import Dataset
 from perfkit.model import Issue, Status
-from perfkit.params import KNOWN_KEYS, ReportParams, check_params, resolve_data
+from perfkit.params import (
+    ReportParams, check_injected, check_params, injected_parameters, resolve_data,
+)
 from perfkit.scheme import Part, Scheme, load_scheme
 from perfkit.summary import Summary
 from perfkit.targets import parse_target, parse_value
+
 
 def _either(words: list[str]) -> str:
     if not words:
         return "nothing"
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
-
-
-# Names a Jupyter kernel defines by itself, which are not parameters.
-_KERNEL_NAMES = {"In", "Out", "get_ipython", "exit", "quit", "open", "open_report"}
 
 
 @dataclass
@@ -55,7 +56,8 @@ class Report:
             f'<li><a href="#{ident}">{esc(text)}</a></li>' for ident, text in self._contents())
         return Fragment(f'<header class="report-header">{organisation}'
                         f"<h1>{esc(self.params.heading)}</h1>"
-                        f'<nav aria-label="Contents"><ol>{nav}</ol></nav></header>')
+                        f'<nav aria-label="Contents"><ol>{nav}</ol></nav></header>',
+                        styled=True)
 
     def summary_section(self) -> Fragment:
         return section("summary", "Summary", paragraphs(self.summary.paragraphs))
@@ -69,11 +71,10 @@ class Report:
                  f"quarterly {nouns.measure[0]}'s {checked}, for the whole plan and for each "
                  "priority. Each bar is labelled with its number, and each chart's figures "
                  "are also given as a table below it.")
-        parts = [f"<p>{esc(intro)}</p>", self._headline_table()]
-        if rollup.overall.milestones.total:
-            parts.append(figure(charts.milestones_by_rag(rollup), "chart-milestones"))
-        if rollup.overall.measures.total:
-            parts.append(figure(charts.measures_by_status(rollup), "chart-measures"))
+        figures = self.figures()
+        parts = [f"<p>{esc(intro)}</p>", self._headline_table(),
+                 *(figure(figures[ident], ident) for ident in ("chart-milestones", "chart-measures")
+                   if ident in figures)]
         return section("dashboard", "Performance dashboard", *parts)
 
     def priority_sections(self) -> Fragment:
@@ -145,12 +146,9 @@ class Report:
             text = (f"The data holds no earlier quarter of {self.params.year}, so there are "
                     "no trend charts this time.")
             return section("trends", "Trends", f"<p>{esc(text)}</p>")
-        values = self._measure_history()
-        parts = ([figure(charts.rag_by_quarter(history), "chart-rag-trend")]
-                 if self.summary.rollup.overall.milestones.total else [])
-        if len(values):
-            parts.append(figure(charts.measure_trends(values, self.params.year),
-                                "chart-measure-trend"))
+        figures = self.figures()
+        parts = [figure(figures[ident], ident)
+                 for ident in ("chart-rag-trend", "chart-measure-trend") if ident in figures]
         return section("trends", "Trends", *parts)
 
     def about(self) -> Fragment:
@@ -170,6 +168,41 @@ class Report:
                         '<h2 id="about-h">About this report</h2>'
                         + table("How this report was made", ["Item", "Value"], rows)
                         + "</aside>")
+
+    # -- the report's data, for analysts to take further ------------------------------------
+
+    @property
+    def milestones(self) -> pd.DataFrame:
+        """This quarter's milestones, one row each: priority, title, RAG, progress (a copy)."""
+        return self.summary.quarter.milestones.copy()
+
+    @property
+    def measures(self) -> pd.DataFrame:
+        """This quarter's measures, one row each: target, value, status and reason (a copy)."""
+        return self.summary.quarter.measures.copy()
+
+    def figures(self) -> dict[str, charts.Figure]:
+        """The report's charts by figure id, each with ``.chart`` (Altair) and ``.data``.
+
+        >>> r = open_report("data/chesterfield", "2022/23", 2)
+        >>> list(r.figures()), type(r.figures()["chart-measures"].chart).__name__
+        (['chart-milestones', 'chart-measures'], 'LayerChart')
+        """
+        rollup = self.summary.rollup
+        has_milestones = bool(rollup.overall.milestones.total)  # a scheme may have none
+        found = {}
+        if has_milestones:
+            found["chart-milestones"] = charts.milestones_by_rag(rollup)
+        if rollup.overall.measures.total:
+            found["chart-measures"] = charts.measures_by_status(rollup)
+        history = [*self.summary.history, rollup]
+        if len(history) >= 2:
+            if has_milestones:
+                found["chart-rag-trend"] = charts.rag_by_quarter(history)
+            values = self._measure_history()
+            if len(values):
+                found["chart-measure-trend"] = charts.measure_trends(values, self.params.year)
+        return found
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -200,6 +233,9 @@ class Report:
         heads = [h for h in rollup.overall.headlines]
         if not heads:
             return ""
+        if not self.summary.received:  # "n/a (0 of 0)" would read as a result
+            text = f"No updates were received for quarter {rollup.quarter} of {rollup.year}."
+            return f'<p class="headlines">{esc(text)}</p>'
         rows = [[esc(label), *(esc(f"{g.headline(h.name).text} ({g.headline(h.name).count:,} "
                                    f"of {g.headline(h.name).base:,})") for h in heads)]
                 for g, label in zip(groups, labels)]
@@ -267,33 +303,59 @@ class Report:
         return values[held >= 2].reset_index(drop=True)
 
 
+def _in_ipython() -> bool:
+    import sys
+
+    shell = sys.modules.get("IPython")
+    return bool(shell and shell.get_ipython())
+
+
+def _base(history: Sequence[str], data: str) -> Path:
+    """Where relative paths start: the working folder, else the notebook's own folder.
+
+    JupyterLab and ``perfkit report`` run the kernel in the notebook's folder; papermill
+    run from elsewhere says where the notebook is only with ``--inject-paths``.
+    """
+    cwd = Path.cwd()
+    notebook = injected_parameters(history).get("PAPERMILL_INPUT_PATH")
+    if isinstance(notebook, str) and not resolve_data(data, cwd).exists():
+        return (cwd / notebook).resolve().parent
+    return cwd
+
+
 def open_report(data: str, year: str, quarter: int, organisation: str = "",
                 title: str | None = None, covering: str | None = None,
                 plan_span: str | None = None, scheme: str = "chesterfield",
-                names: list[str] | None = None, base: str | Path | None = None) -> Report:
+                allow_empty: bool = False, history: Sequence[str] | None = None,
+                base: str | Path | None = None) -> Report:
     """Validate the parameters, load the data and compute the quarter, ready for sections.
 
-    ``names`` is the notebook's ``dir()``: papermill only warns about a parameter the
-    notebook does not declare, so an unknown one is caught here and named.
+    ``history`` is the kernel's input history, ``In``: a parameter papermill injected that
+    the report does not know is an error naming it (papermill alone would only warn). The
+    analyst's own names are never taken for parameters, so Run All can be repeated.
 
     >>> r = open_report("data/chesterfield", "2022/23", 2)
     >>> r.summary.rollup.overall.milestones.total
     36
     """
-    unknown = sorted(n for n in names or [] if not n.startswith("_")
-                     and n not in _KERNEL_NAMES and n not in KNOWN_KEYS)
-    if unknown:
-        raise ParamsError(f"unknown parameter {', '.join(map(repr, unknown))} "
-                          f"(known keys: {', '.join(KNOWN_KEYS)})")
+    check_injected(history or [])
+    if _in_ipython():
+        use_offline_charts()
     params = check_params(dict(data=str(data), year=year, quarter=quarter,
                                organisation=organisation or "", title=title,
                                covering=covering, plan_span=plan_span,
-                               scheme=scheme or "chesterfield"))
-    folder = Path(base) if base else Path.cwd()
+                               scheme=scheme or "chesterfield", allow_empty=allow_empty))
+    folder = Path(base) if base else _base(history or [], params.data)
     path = resolve_data(params.data, folder)
+    if not path.exists():
+        raise ParamsError(
+            f"data {params.data!r} is not in {folder} or any folder above it. Run from "
+            "another folder, papermill finds it beside the notebook with its --inject-paths "
+            "option (or --cwd NOTEBOOK_FOLDER); an absolute path works from anywhere.")
     chosen = load_scheme(params.scheme, folder)
     # In-process (perfkit's engine) these are the objects `perfkit report` already validated.
-    dataset, summary = cache.summarise(path, params.year, params.quarter, chosen)
+    dataset, summary = cache.summarise(path, params.year, params.quarter, chosen,
+                                       allow_empty=params.allow_empty)
     warnings = []
     if params.covering:
         from perfkit.covering import read_source, hand_typed

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from perfkit.assess import Quarter, assess_quarter, quarters_held
+from perfkit.assess import Quarter, assess_quarter, quarters_held, updates_held
+from perfkit.errors import EmptyQuarterError
 from perfkit.load import Dataset
 from perfkit.model import previous_quarter, previous_year
-from perfkit.narrative import change_paragraph, overall_paragraph, priority_paragraph
+from perfkit.narrative import (
+    change_paragraph, empty_paragraph, overall_paragraph, priority_paragraph, say_quarters,
+)
 from perfkit.rollup import Change, Rollup, compare, roll_up
 from perfkit.scheme import Scheme, load_scheme
 
@@ -23,18 +26,44 @@ class Summary:
     history: list[Rollup]  # earlier quarters of the same year, oldest first
     earlier: list[Quarter]  # the assessments behind ``history``, kept for trend charts
     year_changes: list[Change]  # against the same quarter last year, when the data holds it
+    received: bool = True  # False: no update arrived for the quarter (rendered on request)
+
+
+def require_updates(dataset: Dataset, year: str, quarter: int) -> None:
+    """Refuse a quarter the data holds no update for, saying what the data does hold.
+
+    >>> from perfkit.load import load_dataset
+    >>> require_updates(load_dataset("data/chesterfield"), "2023/24", 1)
+    Traceback (most recent call last):
+    ...
+    perfkit.errors.EmptyQuarterError: no updates for 2023/24 quarter 1: the data holds updates for 2022/23 quarter 2 only. Check `year` and `quarter`; --allow-empty (allow_empty: true in a params file) renders an empty quarter on purpose.
+    """
+    held = updates_held(dataset)
+    if quarter in held.get(year, []):
+        return
+    holds = "; ".join(f"{y} {say_quarters(qs)}" for y, qs in held.items()) or "nothing"
+    raise EmptyQuarterError(
+        f"no updates for {year} quarter {quarter}: the data holds updates for {holds} only. "
+        "Check `year` and `quarter`; --allow-empty (allow_empty: true in a params file) "
+        "renders an empty quarter on purpose.")
 
 
 def summarise(dataset: Dataset, year: str, quarter: int,
-              scheme: Scheme | None = None) -> Summary:
+              scheme: Scheme | None = None, *, allow_empty: bool = False) -> Summary:
     """Everything the report says about one quarter, computed once, in the ``scheme``'s
     words (by default, Chesterfield's).
+
+    A quarter with no updates is refused (:class:`~perfkit.errors.EmptyQuarterError`)
+    unless ``allow_empty``; then the narrative says plainly that none was received.
 
     >>> from perfkit.load import load_dataset
     >>> s = summarise(load_dataset("data/chesterfield"), "2022/23", 2)
     >>> s.rollup.overall.milestones.total, len(s.paragraphs)
     (36, 5)
     """
+    received = quarter in updates_held(dataset).get(year, [])
+    if not received and not allow_empty:
+        require_updates(dataset, year, quarter)
     scheme = scheme or load_scheme()
 
     def assess(y: str, q: int) -> Quarter:
@@ -42,6 +71,13 @@ def summarise(dataset: Dataset, year: str, quarter: int,
 
     assessed = assess(year, quarter)
     rollup = roll_up(assessed)
+    if not received:
+        # Nothing to compare: a fall "to 0%" would report missing data as a collapse.
+        nothing = (f"No updates were received for quarter {quarter} of {year}, so no "
+                   "direction of travel is shown.")
+        paragraphs = [empty_paragraph(rollup),
+                      *(priority_paragraph(g, rollup) for g in rollup.priorities), nothing]
+        return Summary(assessed, rollup, [], paragraphs, [], [], [], received=False)
     earlier = [assess(year, q) for q in quarters_held(dataset, year, quarter - 1)]
     history = [roll_up(q) for q in earlier]
     before_year, before_q = previous_quarter(year, quarter)

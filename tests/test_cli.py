@@ -34,4 +34,29 @@ def test_unknown_params_key_lists_the_known_ones(tmp_path):
     params.write_text("data: data/chesterfield\nyear: '2022/23'\nquarter: 2\ncolour: red\n")
     done = run("summary", str(params))
     assert done.returncode == 2
-    assert "unknown key 'colour' (known keys: data, year, quarter, organisation, title, covering, plan_span, scheme)" in done.stderr
+    assert "unknown key 'colour' (known keys: data, year, quarter, organisation, title, covering, plan_span, scheme, allow_empty)" in done.stderr
+
+
+def test_version_and_every_command_s_help_has_an_example_and_exit_codes():
+    from perfkit import __version__
+
+    assert run("--version").stdout.strip() == f"perfkit {__version__}"
+    for command in ("report", "summary", "check"):
+        done = run(command, "--help")
+        assert done.returncode == 0
+        assert f"example:\n  perfkit {command} " in done.stdout
+        assert "exit codes:\n  0  success" in done.stdout and "\n  2  bad input" in done.stdout
+
+
+def test_summary_of_an_empty_quarter_is_refused_then_plain(tmp_path):
+    params = tmp_path / "p.yaml"
+    params.write_text(f"data: {ROOT / 'data' / 'chesterfield'}\nyear: '2024/25'\nquarter: 1\n")
+    refused = run("summary", str(params))
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert ("no updates for 2024/25 quarter 1: the data holds updates for 2022/23 quarter 2 "
+            "only") in refused.stderr
+    done = run("summary", str(params), "--allow-empty")
+    assert done.returncode == 0, done.stderr
+    assert "No updates were received for quarter 1 of 2024/25." in done.stdout
+    assert "The data holds no delivery plan for 2024/25." in done.stdout
+    assert "0 of 0" not in done.stdout and "%" not in done.stdout

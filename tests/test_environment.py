@@ -17,7 +17,7 @@ def _name(requirement: str) -> str:
 def test_environment_matches_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     wanted = {_name(r): r for r in project["dependencies"] + project["optional-dependencies"]["test"]
-              + project["optional-dependencies"]["pdf"]}
+              + project["optional-dependencies"]["pdf"] + project["optional-dependencies"]["lab"]}
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     listed = {_name(d): d for d in env["dependencies"] if isinstance(d, str)} 
     listed.pop("python"), listed.pop("pip")

@@ -1,0 +1,161 @@
+"""The notebook in a real JupyterLab and Chromium, offline: styled like report.html, charts draw.
+
+One test, as it is slow (JupyterLab, a kernel and a browser): it starts JupyterLab on a free
+localhost port with a token, blocks every request that is not to that server, runs the
+notebook with Run All, and adds one cell showing a report chart through Altair.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from browser import ARGS, chromium_path
+from conftest import ROOT
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def lab(tmp_path):
+    """JupyterLab on a copy of notebooks/, with data/ and params/ beside it as in the repo."""
+    for name in ("data", "params"):
+        (tmp_path / name).symlink_to(ROOT / name)
+    (tmp_path / "notebooks").mkdir()
+    shutil.copy(ROOT / "notebooks" / "quarterly_report.ipynb", tmp_path / "notebooks")
+    # Never offer to fetch news (the browser could not reach it anyway).
+    settings = {"apputils-extension/notification": '{"fetchNews": "false"}'}
+    for name, text in settings.items():
+        path = tmp_path / "settings" / "@jupyterlab" / f"{name}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    port, token = free_port(), secrets.token_hex(16)
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+           "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
+    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+               f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+               f"--IdentityProvider.token={token}",
+               f"--ServerApp.root_dir={tmp_path / 'notebooks'}",
+               f"--LabApp.user_settings_dir={tmp_path / 'settings'}",
+               f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}",
+               "--LabApp.news_url=None",
+               "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    if os.geteuid() == 0:
+        command.append("--allow-root")
+    log = open(tmp_path / "lab.log", "w")
+    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"JupyterLab did not start:\n{(tmp_path / 'lab.log').read_text()}")
+                time.sleep(0.5)
+        yield base, token
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+def test_notebook_in_jupyterlab_is_styled_and_charts_draw_offline(lab):
+    chromium = chromium_path()
+    if not chromium:  # as tests/browser.py: CI must have it, a developer may not
+        (pytest.fail if os.environ.get("CI") else pytest.skip)("Debian's chromium not installed")
+    from playwright.sync_api import sync_playwright
+
+    base, token = lab
+    # The notebook's kernel, started as JupyterLab would, so no dialog asks which one.
+    session = json.dumps({"path": "quarterly_report.ipynb", "type": "notebook",
+                          "name": "quarterly_report.ipynb", "kernel": {"name": "python3"}})
+    urllib.request.urlopen(urllib.request.Request(
+        f"{base}/api/sessions?token={token}", data=session.encode(), method="POST",
+        headers={"Content-Type": "application/json"}), timeout=60)
+    outside: list[str] = []
+
+    def route(r):
+        if r.request.url.startswith((base + "/", "data:", "blob:", "about:")):
+            r.continue_()
+        else:
+            outside.append(r.request.url)
+            r.abort()
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context.route("**/*", route)
+        page = context.new_page()
+        page.goto(f"{base}/lab/tree/quarterly_report.ipynb?token={token}")
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
+                               timeout=120_000)
+        # JupyterLab may still ask which kernel to use (a race with the session): its own.
+        dialog = page.locator(".jp-Dialog button.jp-mod-accept")
+        try:
+            dialog.wait_for(timeout=15_000)
+            dialog.click()
+        except Exception:
+            pass
+        lab_font = page.evaluate("getComputedStyle(document.body).fontFamily")
+
+        page.click(".lm-MenuBar-itemLabel:text-is('Run')")
+        page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
+        # JupyterLab lays out only the cells in view: wait for the last section to exist.
+        try:
+            page.wait_for_selector(".perfkit-report #about-h", state="attached", timeout=180_000)
+        except Exception:
+            page.screenshot(path=str(Path(os.environ.get("LAB_SHOT", "/tmp")) / "lab-fail.png"))
+            raise
+        badge = page.query_selector(".perfkit-report .badge.rag-green")
+        badge.scroll_into_view_if_needed()
+
+        # Styled as report.html: GOV.UK green badge, the caption hidden, JupyterLab untouched.
+        assert badge.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(0, 112, 60)"
+        assert badge.evaluate("e => getComputedStyle(e).display") == "inline-block"
+        caption = page.query_selector(".perfkit-report figcaption.visually-hidden")
+        assert caption.evaluate("e => e.getBoundingClientRect().width") <= 1
+        assert page.evaluate("getComputedStyle(document.body).fontFamily") == lab_font
+        cell = page.query_selector(".perfkit-report table.measures td")
+        assert cell.evaluate("e => getComputedStyle(e).textAlign") == "left"  # not JupyterLab's
+        # The report's own chart: static SVG with its bars drawn.
+        page.query_selector(".perfkit-report #chart-milestones").scroll_into_view_if_needed()
+        bars = page.eval_on_selector_all(
+            ".perfkit-report #chart-milestones svg path, .perfkit-report #chart-milestones svg rect",
+            "nodes => nodes.filter(n => n.getBoundingClientRect().width > 0).length")
+        assert bars > 5
+
+        # An analyst's chart from the report, drawn by JupyterLab's Vega-Lite renderer.
+        page.click(".jp-Notebook .jp-Cell:last-child")
+        page.keyboard.press("Escape")
+        page.keyboard.press("b")
+        page.keyboard.press("Enter")
+        page.keyboard.type('report.figures()["chart-measures"].chart')
+        page.keyboard.press("Shift+Enter")
+        drawn = page.wait_for_selector(".jp-RenderedVegaCommon5 canvas, "
+                                       ".jp-RenderedVegaCommon5 svg", timeout=60_000)
+        assert drawn.evaluate("e => e.getBoundingClientRect().width") > 100
+        assert not page.query_selector(".jp-RenderedVegaCommon5 .vega-embed-error, "
+                                       "[data-mime-type='application/vnd.jupyter.stderr']")
+        browser.close()
+    assert outside == []
