@@ -66,6 +66,7 @@ class ReportParams(BaseModel):
 
 
 KNOWN_KEYS = tuple(ReportParams.model_fields)
+REQUIRED_KEYS = tuple(k for k, f in ReportParams.model_fields.items() if f.is_required())
 
 
 def check_params(values: dict, source: str = "parameters") -> ReportParams:

@@ -23,7 +23,7 @@ from perfkit.inline import use_offline_charts
 from perfkit.load import Dataset
 from perfkit.model import Issue, Status
 from perfkit.params import (
-    ReportParams, check_injected, check_params, injected_parameters, resolve_data,
+    REQUIRED_KEYS, ReportParams, check_injected, check_params, injected_parameters, resolve_data,
 )
 from perfkit.scheme import Part, Scheme, load_scheme
 from perfkit.summary import Summary
@@ -63,7 +63,6 @@ class Report:
         return section("summary", "Summary", paragraphs(self.summary.paragraphs))
 
     def dashboard(self) -> Fragment:
-        rollup = self.summary.rollup
         nouns = self.scheme.nouns
         checked = ("check against its target" if self.scheme.measure_source.value == "check"
                    else "status")
@@ -341,10 +340,17 @@ def open_report(data: str, year: str, quarter: int, organisation: str = "",
     check_injected(history or [])
     if _in_ipython():
         use_offline_charts()
-    params = check_params(dict(data=str(data), year=year, quarter=quarter,
-                               organisation=organisation or "", title=title,
-                               covering=covering, plan_span=plan_span,
-                               scheme=scheme or "chesterfield", allow_empty=allow_empty))
+    values = dict(data=str(data), year=year, quarter=quarter, organisation=organisation or "",
+                  title=title, covering=covering, plan_span=plan_span,
+                  scheme=scheme or "chesterfield", allow_empty=allow_empty)
+    injected = injected_parameters(history or [])
+    if injected:
+        # A papermill run: an optional key its params file leaves out means what it means to
+        # `perfkit report` (the documented default), not the sample's value that the
+        # notebook's cell holds for analysts, which would put Chesterfield's title and
+        # covering report on another council's or quarter's report.
+        values = {k: v for k, v in values.items() if k in injected or k in REQUIRED_KEYS}
+    params = check_params(values)
     folder = Path(base) if base else _base(history or [], params.data)
     path = resolve_data(params.data, folder)
     if not path.exists():

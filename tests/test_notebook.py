@@ -96,6 +96,22 @@ def test_unknown_injected_parameter_is_named_but_analyst_names_are_not():
         open_report(str(SAMPLE), "2022/23", 2, history=history)
 
 
+def test_keys_a_papermill_run_leaves_out_take_the_documented_defaults():
+    """Not the sample's title and covering report that the notebook's cell holds."""
+    from perfkit.sections import open_report
+
+    sample = dict(organisation="Chesterfield Borough Council", title="Sample title",
+                  covering="params/2022-23-Q2-cabinet.md", plan_span="2019 – 2023")
+    analyst = open_report(str(SAMPLE), "2022/23", 2, history=["report = 1"], **sample)
+    assert analyst.params.title == "Sample title" and analyst.params.covering
+    injected = f"# Parameters\ndata = {str(SAMPLE)!r}\nyear = '2022/23'\norganisation = 'X'\n"
+    # In the kernel, an injected name holds the injected value; the rest hold the cell's.
+    run = open_report(str(SAMPLE), "2022/23", 2, history=[injected], **{**sample, "organisation": "X"})
+    assert run.params.organisation == "X"
+    assert (run.params.title, run.params.covering, run.params.plan_span) == (None, None, None)
+    assert run.params.heading == "Council Plan delivery: quarter 2 of 2022/23"
+
+
 @pytest.mark.parametrize("notebook", [LAB_COPY, NOTEBOOK], ids=["notebooks", "package"])
 def test_papermill_cli_from_another_folder(tmp_path, notebook):
     """Relative paths in the params file are found beside the notebook (--inject-paths)."""
