@@ -17,7 +17,7 @@ import nh3
 import pandas as pd
 
 from perfkit.charts import Figure
-from perfkit.model import Rag, Status, Travel
+from perfkit.model import Travel
 from perfkit.scheme import Part, Scheme
 
 ALLOWED_TAGS = {"p", "br", "ul", "ol", "li", "strong", "b", "em", "i", "u", "a", "span",
@@ -142,16 +142,6 @@ def clean(text: object) -> str:
                         attributes=ALLOWED_ATTRIBUTES, url_schemes=SAFE_SCHEMES,
                         link_rel="noopener noreferrer")
     return cleaned.replace("</li></ul></p>", "</li></ul>").strip()
-
-
-def badge(rag: Rag | None) -> str:
-    if not isinstance(rag, Rag):
-        return '<span class="badge badge-none">No status</span>'
-    return f'<span class="badge rag-{rag.value}">{rag.label}</span>'
-
-
-def status_badge(status: Status) -> str:
-    return f'<span class="badge status-{status.value}">{esc(status.label)}</span>'
 
 
 def state_badge(scheme: Scheme, part: Part, key: object) -> str:

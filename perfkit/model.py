@@ -41,8 +41,6 @@ _RAG_WORDS = {
     "completed": Rag.COMPLETE,
 }
 
-RAG_ALLOWED = "green, amber, red or complete (any case), or G, A, R, C"
-
 
 class Status(StrEnum):
     """The outcome of checking a measure's value against its target."""
