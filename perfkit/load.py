@@ -111,12 +111,19 @@ def _parts_missing(source: Path, frames: dict[Table, pd.DataFrame]) -> list[Prob
     needed = [name for part, have in zip(PARTS, held) for name in part
               if name not in frames and (not any(held) or any(len(frames[h]) for h in have))]
     if source.is_dir():
-        names = [f"{name.value}.csv" for name in needed]
-        return [Problem(n, None, None, None, f"a file {n} in {source}", what="file not found")
-                for n in names]
-    return [Problem(source.name, None, None, None,
-                    f"sheets named {', '.join(t.value for t in CONTRACT)}",
-                    what=f"sheet {name.value!r} not found") for name in needed]
+        return [_file_missing(source / f"{name.value}.csv") for name in needed]
+    return [_sheet_missing(source, name) for name in needed]
+
+
+def _file_missing(path: Path) -> Problem:
+    return Problem(path.name, None, None, None, f"a file {path.name} in {path.parent}",
+                   what="file not found")
+
+
+def _sheet_missing(book: Path, name: Table) -> Problem:
+    return Problem(book.name, None, None, None,
+                   f"sheets named {', '.join(t.value for t in CONTRACT)}",
+                   what=f"sheet {name.value!r} not found")
 
 
 def _not_a_dataset(source: Path) -> Problem:
@@ -140,8 +147,7 @@ def _empty(name: Table) -> pd.DataFrame:
 
 def _read_csv(path: Path, problems: list[Problem]) -> pd.DataFrame:
     if not path.is_file():
-        problems.append(Problem(path.name, None, None, None,
-                                f"a file {path.name} in {path.parent}", what="file not found"))
+        problems.append(_file_missing(path))
         return pd.DataFrame()
     raw = _read_bounded(path, problems)
     text = None if raw is None else _decode(raw, path.name, problems)
@@ -377,9 +383,7 @@ def _read_workbook(path: Path, problems: list[Problem]) -> dict[Table, pd.DataFr
             if name.value not in sheets and name in OPTIONAL_TABLES:
                 continue
             if name.value not in sheets:
-                problems.append(Problem(path.name, None, None, None,
-                                        f"sheets named {', '.join(t.value for t in CONTRACT)}",
-                                        what=f"sheet {name.value!r} not found"))
+                problems.append(_sheet_missing(path, name))
                 continue
             where = f"{path.name}, sheet {name.value!r}"
             try:
