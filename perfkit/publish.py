@@ -4,8 +4,21 @@ A run writes every file of the quarter (report.html, report.ipynb, summary.json,
 cabinet.html and the PDFs where made) into a hidden staging folder beside the published
 one, in the output root. Only when all are written is the staging folder swapped with the
 published folder in one ``renameat2(RENAME_EXCHANGE)`` call, so no moment exists at which the
-folder holds files from two runs. A lock file per quarter stops two runs writing the same
+folder holds files from two runs. A lock per quarter stops two runs writing the same
 quarter at once: the second fails at once with exit code 2, naming the run that holds it.
+
+The lock lives outside the output root, in this user's private state folder
+(``$XDG_STATE_HOME/perfkit/locks``, by default ``~/.local/state/perfkit/locks``), one file per
+output root and quarter, named by the root's device and inode (so two paths to one root
+share it) and removed when the run ends: once a run has ended the published tree holds
+nothing but the sets. Nobody else can write there, and it is opened with ``O_NOFOLLOW``.
+
+Nothing in the output tree is followed through a link. The quarter's folder is opened with
+``O_NOFOLLOW`` and read through that descriptor; an officer's own files in it are carried
+into the new set as the same files (hard links: same bytes, same mode, same owner); a
+symbolic link, a device, a pipe, or a file on another file system found there is refused
+with exit code 2, naming it, before anything is published. Only the files this run wrote
+are given the set's mode.
 
 Nothing the run writes lands in the published folder before the swap, so a run killed at
 any point (SIGKILL included) leaves the last good set untouched; its staging folder is
@@ -19,6 +32,7 @@ import errno
 import fcntl
 import os
 import shutil
+import stat
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -56,11 +70,13 @@ class Staging:
         '{}'
         """
         target = self.path / name
+        data = content if isinstance(content, bytes) else content.encode("utf-8")
         try:
-            if isinstance(content, bytes):
-                target.write_bytes(content)
-            else:
-                target.write_text(content, encoding="utf-8")
+            # Never through a link, even in our own 0700 staging folder.
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
+                         | os.O_CLOEXEC, 0o666)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
         except OSError as err:
             raise _output_error(err, self.folder / name) from None
         return target
@@ -92,9 +108,10 @@ def publishing(out_root: str | Path, slug: str) -> Iterator[Staging]:
             raise _output_error(err, root) from None
         try:
             yield Staging(staging, folder)
-            _carry_over(folder, staging)
-            _sync(staging)
-            _swap(staging, folder)
+            _sync(staging)  # only what this run wrote: carried files keep their own mode
+            held = _carry_over(folder, staging)
+            _sync_folder(staging)
+            _swap(staging, folder, held)
         except OSError as err:
             shutil.rmtree(staging, ignore_errors=True)
             if err.errno in _OUTPUT_ERRNOS:
@@ -105,7 +122,7 @@ def publishing(out_root: str | Path, slug: str) -> Iterator[Staging]:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         # After the exchange the staging path holds the previous set.
-        shutil.rmtree(staging, ignore_errors=True)
+        _remove(staging)
 
 
 def keep_failed(out_root: str | Path, slug: str, name: str, content: str | bytes) -> Path:
@@ -118,37 +135,89 @@ def keep_failed(out_root: str | Path, slug: str, name: str, content: str | bytes
     target = folder / name
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content.encode("utf-8") if isinstance(content, str) else content)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, target)
+        dir_fd = _open_folder(folder)
     except OSError as err:
         raise _output_error(err, target) from None
+    try:
+        tmp = f".{name}.{os.getpid()}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                     0o600, dir_fd=dir_fd)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content.encode("utf-8") if isinstance(content, str) else content)
+            os.fchmod(handle.fileno(), 0o666 & ~_umask())
+        # A rename replaces a planted link; it never writes through one.
+        os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+    except OSError as err:
+        raise _output_error(err, target) from None
+    finally:
+        os.close(dir_fd)
     return target
 
 
 # --- the parts ------------------------------------------------------------------------------
 
+def lock_folder() -> Path:
+    """This user's private folder for locks: ``$XDG_STATE_HOME/perfkit/locks``.
+
+    Made 0700 on first use; refused if it is a link or another user's.
+    """
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"),
+                                                             ".local", "state")
+    folder = Path(base) / "perfkit" / "locks"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = os.lstat(folder)
+    except OSError as err:
+        raise OutputError(f"{folder}: cannot make the folder for perfkit's locks "
+                          f"({err.strerror}; allowed: a folder this user can write, set "
+                          "by XDG_STATE_HOME)") from None
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o022:
+        raise OutputError(f"{folder}: the folder for perfkit's locks is a link, another "
+                          "user's, or writable by others (allowed: a folder only this user "
+                          "can write)")
+    return folder
+
+
+def lock_path(root: Path, slug: str) -> Path:
+    """The lock of one quarter in one output root (by the root's device and inode)."""
+    info = os.stat(root)
+    return lock_folder() / f"{info.st_dev:x}-{info.st_ino:x}-{slug}.lock"
+
+
 @contextmanager
 def _locked(root: Path, slug: str) -> Iterator[None]:
-    path = root / f".{slug}.lock"
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
-    except OSError as err:
-        raise _output_error(err, path) from None
-    try:
+    path = lock_path(root, slug)
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        except OSError as err:
+            raise _output_error(err, path) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            os.close(fd)
             raise OutputBusyError(
                 f"{root / slug}: another perfkit run (process {holder}) is writing this "
                 "quarter; run again when it has finished") from None
+        # The run before may have removed the file between our open and our lock: then
+        # the lock we hold is on a name nobody else will open. Open it again.
+        try:
+            same = os.stat(path, follow_symlinks=False).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)
+    try:
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         yield
     finally:
+        try:
+            os.unlink(path)  # removed while held, so no run can lock a stale copy
+        except OSError:
+            pass
         os.close(fd)  # closing releases the lock; a killed run's lock dies with it
 
 
@@ -156,38 +225,154 @@ def _sweep(root: Path, slug: str) -> None:
     """Remove staging folders left by runs that were killed (we hold the lock: none is live).
 
     A run killed half-way through the fallback swap left the old set aside: put it back.
+    Only this user's are touched: the lock is this user's.
     """
     folder = root / slug
-    aside = sorted(root.glob(f".{slug}.staging-*-old"))
-    if aside and not folder.exists():
+    uid = os.getuid()
+    mine = lambda p: os.lstat(p).st_uid == uid
+    aside = sorted(p for p in root.glob(f".{slug}.staging-*-old")
+                   if not p.is_symlink() and p.is_dir() and mine(p))
+    if aside and not os.path.lexists(folder):
         os.rename(aside[-1], folder)
     for stale in root.glob(f".{slug}.staging-*"):
-        shutil.rmtree(stale, ignore_errors=True)
+        if mine(stale):
+            _remove(stale)
 
 
-def _carry_over(folder: Path, staging: Path) -> None:
-    """Hard-link files that perfkit did not write into the new set, so none is lost."""
-    if not folder.is_dir():
-        return
-    for item in folder.iterdir():
-        if item.name in OUTPUTS or item.name.startswith(".") or (staging / item.name).exists():
-            continue
-        if item.is_file():
-            os.link(item, staging / item.name)
-        elif item.is_dir():
-            shutil.copytree(item, staging / item.name, copy_function=os.link)
+def _remove(path: Path) -> None:
+    """Remove a staging folder, or a link swapped in for one, never following a link."""
+    try:
+        if path.is_symlink() or not path.is_dir():
+            path.unlink()
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+    except OSError:
+        pass
+
+
+class CarryOverError(OutputError):
+    """Something in the quarter's folder cannot be carried into the new set safely."""
+
+
+def _open_folder(folder: Path) -> int:
+    return os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+
+
+def _carry_over(folder: Path, staging: Path) -> tuple[int, int] | None:
+    """Hard-link files that perfkit did not write into the new set, so none is lost.
+
+    The folder is read through one descriptor opened without following a link, and nothing
+    in it is followed: a regular file is carried as the same file (its bytes, mode and
+    owner untouched), a folder as a new folder holding the same files. A link, a device, a
+    pipe, or anything on another file system is refused, every one named, and nothing is
+    published. Returns the folder's (device, inode), so the swap can check it is the same.
+    """
+    try:
+        dir_fd = _open_folder(folder)
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        if err.errno in (errno.ELOOP, errno.ENOTDIR):
+            raise CarryOverError(f"{folder}: is a link or not a folder (allowed: a folder, "
+                                 "or nothing, at this path); nothing was published and the "
+                                 "last good report is unchanged") from None
+        raise
+    problems: list[str] = []
+    try:
+        top = os.fstat(dir_fd)
+        _carry_tree(dir_fd, folder, os.open(staging, os.O_RDONLY | os.O_DIRECTORY
+                                            | os.O_NOFOLLOW | os.O_CLOEXEC),
+                    top.st_dev, problems, depth=0, skip=OUTPUTS)
+    finally:
+        os.close(dir_fd)
+    if problems:
+        shown = problems[:20] + ([f"... and {len(problems) - 20} more"]
+                                 if len(problems) > 20 else [])
+        raise CarryOverError(
+            f"{folder}: {len(problems)} item{'s' if len(problems) != 1 else ''} in the "
+            "quarter's folder cannot be carried into the new set (allowed: regular files "
+            "and folders on the same file system; perfkit never follows a link in the "
+            "output folder). Nothing was published and the last good report is unchanged:\n"
+            + "\n".join(f"  - {p}" for p in shown))
+    return top.st_dev, top.st_ino
+
+
+_MAX_DEPTH = 32  # an officer's folders; deeper is a loop made of bind mounts or a mistake
+
+
+def _carry_tree(src_fd: int, src: Path, dst_fd: int, device: int, problems: list[str],
+                depth: int, skip: frozenset = frozenset()) -> None:
+    try:
+        for entry in sorted(os.scandir(src_fd), key=lambda e: e.name):
+            name = entry.name
+            if name in skip or name.startswith("."):
+                continue
+            where = src / name
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError as err:
+                problems.append(f"{where}: cannot be read ({err.strerror})")
+                continue
+            if stat.S_ISLNK(info.st_mode):
+                try:
+                    target = os.readlink(name, dir_fd=src_fd)
+                except OSError:
+                    target = "?"
+                problems.append(f"{where}: is a symbolic link (to {target})")
+            elif info.st_dev != device:
+                problems.append(f"{where}: is on another file system (a mount point)")
+            elif stat.S_ISREG(info.st_mode):
+                try:
+                    os.link(name, name, src_dir_fd=src_fd, dst_dir_fd=dst_fd,
+                            follow_symlinks=False)
+                except FileExistsError:
+                    pass  # a file of this run's set has the name; the new one wins
+                except OSError as err:
+                    if err.errno in _OUTPUT_ERRNOS - {errno.EACCES, errno.EPERM}:
+                        raise
+                    problems.append(f"{where}: cannot be carried over ({err.strerror}; "
+                                    "perfkit carries files it may link, as their owner can)")
+            elif stat.S_ISDIR(info.st_mode):
+                if depth >= _MAX_DEPTH:
+                    problems.append(f"{where}: is more than {_MAX_DEPTH} folders deep")
+                    continue
+                try:
+                    sub_fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+                                     | os.O_CLOEXEC, dir_fd=src_fd)
+                except OSError as err:
+                    problems.append(f"{where}: cannot be read ({err.strerror})")
+                    continue
+                try:
+                    os.mkdir(name, 0o700, dir_fd=dst_fd)
+                    new_fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+                                     | os.O_CLOEXEC, dir_fd=dst_fd)
+                    os.fchmod(new_fd, stat.S_IMODE(info.st_mode))  # a folder we made
+                    _carry_tree(sub_fd, where, new_fd, device, problems, depth + 1)
+                finally:
+                    os.close(sub_fd)
+            else:
+                problems.append(f"{where}: is not a regular file or folder (a device, pipe "
+                                "or socket)")
+    finally:
+        os.close(dst_fd)
 
 
 def _sync(staging: Path) -> None:
-    """Flush the new files to disk before they are published, so a power cut cannot leave
-    a published set of empty files."""
+    """Give the files this run wrote the set's mode and flush them to disk before they are
+    published, so a power cut cannot leave a published set of empty files."""
     mode = 0o777 & ~_umask()
     os.chmod(staging, mode)  # mkdtemp makes 0700; reports are for sharing
     for item in staging.iterdir():
-        if item.is_file():
-            os.chmod(item, 0o666 & ~_umask())
-            with open(item, "rb") as handle:
-                os.fsync(handle.fileno())
+        if item.is_file() and not item.is_symlink():
+            fd = os.open(item, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+            try:
+                os.fchmod(fd, 0o666 & ~_umask())
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+
+def _sync_folder(staging: Path) -> None:
     dir_fd = os.open(staging, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
@@ -195,11 +380,12 @@ def _sync(staging: Path) -> None:
         os.close(dir_fd)
 
 
-def _swap(staging: Path, folder: Path) -> None:
-    if not folder.exists():
+def _swap(staging: Path, folder: Path, held: tuple[int, int] | None = None) -> None:
+    if not os.path.lexists(folder):
         os.rename(staging, folder)
         return
-    if not folder.is_dir() or folder.is_symlink():
+    info = os.lstat(folder)
+    if not stat.S_ISDIR(info.st_mode) or (held and (info.st_dev, info.st_ino) != held):
         raise OutputError(f"{folder}: is not a folder perfkit can publish into "
                           "(allowed: a folder, or nothing, at this path)")
     libc = ctypes.CDLL(None, use_errno=True)

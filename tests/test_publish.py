@@ -39,7 +39,7 @@ def test_a_set_is_published_whole_and_replaces_the_old_one(tmp_path):
     # cabinet.html was not in the new set: it goes with the old one. notes.txt is kept.
     assert published(tmp_path) == {"notes.txt": b"an officer's own file",
                                    "report.html": b"new page", "summary.json": b'{"new": 1}'}
-    assert sorted(p.name for p in tmp_path.iterdir()) == [f".{SLUG}.lock", SLUG]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [SLUG]
 
 
 def test_a_failed_run_leaves_the_old_set_and_no_scratch(tmp_path):
@@ -244,4 +244,4 @@ def test_killed_at_any_point_of_the_write_phase_the_set_is_from_one_run(tmp_path
     assert {o[3] for o in outcomes} == {"A", "B"}, (events, str(outcomes))
     # A good run afterwards sweeps whatever the killed runs left in the output root.
     assert run_report(out).returncode == 0
-    assert sorted(p.name for p in out.iterdir()) == [f".{SLUG}.lock", SLUG]
+    assert sorted(p.name for p in out.iterdir()) == [SLUG]
