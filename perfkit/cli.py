@@ -65,16 +65,26 @@ def _report(args: argparse.Namespace) -> int:
     # two files for one quarter would overwrite each other's report.
     from perfkit.scheme import load_scheme
 
+    from perfkit.errors import OutOfTime
+    from perfkit.report import time_limit
+
     folders: dict[Path, Path] = {}
-    for path in args.params:
-        params, _ = load_params(path)
-        load_scheme(params.scheme, Path(path).resolve().parent)
-        folder = output_folder(args.out, params.slug)
-        if folder in folders:
-            raise ParamsError(f"{folders[folder]} and {path} are both for quarter "
-                              f"{params.quarter} of {params.year} (output folder {folder}); "
-                              "give each quarter once")
-        folders[folder] = path
+    path = args.params[0]
+    try:
+        # --timeout covers this phase too: no input may hold the run before it starts.
+        with time_limit(args.timeout or None):
+            for path in args.params:
+                params, _ = load_params(path)
+                load_scheme(params.scheme, Path(path).resolve().parent)
+                folder = output_folder(args.out, params.slug)
+                if folder in folders:
+                    raise ParamsError(f"{folders[folder]} and {path} are both for quarter "
+                                      f"{params.quarter} of {params.year} (output folder "
+                                      f"{folder}); give each quarter once")
+                folders[folder] = path
+    except OutOfTime:
+        raise ParamsError(f"{path}: reading the parameters and scheme took longer than the "
+                          f"limit of {args.timeout:g} s (perfkit report --timeout)") from None
     rendered, failures, bad_input = 0, 0, 0
     # A bar on a terminal; in a scheduler's log, one line per report instead.
     with tqdm(total=len(args.params), desc="Rendering", unit="report", file=sys.stderr,

@@ -24,6 +24,8 @@ MAX_CELL_CHARS = 32_767
 MAX_PARAMS_BYTES = 64 * 1024
 #: One text value in a params file (a title, a path).
 MAX_PARAM_CHARS = 4_096
+#: A scheme YAML file (the built-in ones are 2 to 4 KB).
+MAX_SCHEME_BYTES = 64 * 1024
 #: The covering report's Markdown file.
 MAX_COVERING_BYTES = 256 * 1024
 #: Characters of a bad value shown in a message; the rest is counted, not printed.

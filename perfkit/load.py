@@ -255,6 +255,14 @@ def _csv_records(text: str, name: str, problems: list[Problem]) -> list[list[str
     try:
         for row, record in enumerate(reader, start=1):
             if row == 1:
+                separator = _other_separator(record)
+                if separator:
+                    # Every column would be "missing": say once what the file is instead.
+                    add(Problem(name, 1, None, None,
+                                "comma-separated values (in Excel: Save As, CSV UTF-8 "
+                                "(Comma delimited))",
+                                what=f"is {separator}-separated, not comma-separated"))
+                    break
                 width = len(record)  # a row may be as wide as the header, blank cells and all
                 while record and not record[-1].strip():
                     record.pop()  # Excel pads a range's header with blank cells
@@ -315,6 +323,25 @@ def _csv_records(text: str, name: str, problems: list[Problem]) -> list[list[str
         problems.extend(found)
         return None
     return records
+
+
+_SEPARATORS = {"\t": "tab", ";": "semicolon", "|": "pipe"}
+
+
+def _other_separator(header: list[str]) -> str | None:
+    """The separator a one-column header is split by instead of commas, if any.
+
+    >>> _other_separator(["year\tpriority_id\tname"]), _other_separator(["year;name"])
+    ('tab', 'semicolon')
+    >>> _other_separator(["year", "name"]) is None
+    True
+    """
+    if len(header) != 1:
+        return None
+    for char, word in _SEPARATORS.items():
+        if char in header[0] and len([c for c in header[0].split(char) if c.strip()]) > 1:
+            return word
+    return None
 
 
 def _tidy(frame: pd.DataFrame) -> pd.DataFrame:

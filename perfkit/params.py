@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import re
 from pathlib import Path
 from typing import Annotated, Sequence
@@ -34,7 +35,7 @@ class ReportParams(BaseModel):
     scheme: str = "chesterfield"  # a built-in scheme's name, or a scheme YAML file
     allow_empty: bool = False  # render a quarter with no updates rather than refuse it
 
-    @field_validator("data", "year", "organisation", "title", "covering", "plan_span")
+    @field_validator("data", "year", "organisation", "title", "covering", "plan_span", "scheme")
     @classmethod
     def _plain_text(cls, value: str | None) -> str | None:
         # A NUL, a control character or a lone surrogate (YAML's "\ud800") cannot be
@@ -48,6 +49,12 @@ class ReportParams(BaseModel):
             raise ValueError(f"text without control characters or lone surrogates "
                              f"(found U+{ord(bad[0]):04X} at character {bad.start() + 1})")
         return value
+
+    @field_validator("data", "covering", "scheme")
+    @classmethod
+    def _path(cls, value: str | None) -> str | None:
+        # Checked here so that opening it later cannot fail with a traceback.
+        return value if value is None else check_path_text(value)
 
     @field_validator("year")
     @classmethod
@@ -63,6 +70,38 @@ class ReportParams(BaseModel):
     @property
     def heading(self) -> str:
         return self.title or f"Council Plan delivery: quarter {self.quarter} of {self.year}"
+
+
+#: The file system's limits on one name and a whole path, in bytes (Linux's NAME_MAX and
+#: PATH_MAX).
+MAX_NAME_BYTES, MAX_PATH_BYTES = 255, 4_096
+
+
+def check_path_text(value: str) -> str:
+    """A path from a params file that the file system can be asked about.
+
+    >>> check_path_text("data/chesterfield")
+    'data/chesterfield'
+    >>> check_path_text("~nosuchuser/data")
+    Traceback (most recent call last):
+    ValueError: a path whose ~user names a user of this machine (~nosuchuser is not one)
+    """
+    if value.startswith("~"):
+        head = value.split("/", 1)[0]
+        try:
+            expanded = os.path.expanduser(head)
+        except (KeyError, RuntimeError):
+            expanded = head
+        if expanded == head:
+            raise ValueError(f"a path whose ~user names a user of this machine "
+                             f"({clip(head)} is not one)")
+    for part in value.split("/"):
+        if len(os.fsencode(part)) > MAX_NAME_BYTES:
+            raise ValueError(f"a path whose every name is at most {MAX_NAME_BYTES} bytes "
+                             f"(one is {len(os.fsencode(part)):,})")
+    if len(os.fsencode(value)) > MAX_PATH_BYTES:
+        raise ValueError(f"a path of at most {MAX_PATH_BYTES:,} bytes")
+    return value
 
 
 KNOWN_KEYS = tuple(ReportParams.model_fields)
@@ -213,6 +252,9 @@ def resolve_data(data: str, base: Path) -> Path:
     if candidate.is_absolute():
         return candidate
     for folder in (base, *base.parents):
-        if (folder / candidate).exists():
-            return (folder / candidate).resolve()
+        try:
+            if (folder / candidate).exists():
+                return (folder / candidate).resolve()
+        except OSError:  # a name too long for this file system: not there
+            continue
     return (base / candidate).resolve()

@@ -157,25 +157,10 @@ def keep_failed(out_root: str | Path, slug: str, name: str, content: str | bytes
 # --- the parts ------------------------------------------------------------------------------
 
 def lock_folder() -> Path:
-    """This user's private folder for locks: ``$XDG_STATE_HOME/perfkit/locks``.
+    """This user's private folder for locks: ``$XDG_STATE_HOME/perfkit/locks``."""
+    from perfkit.state import private_folder
 
-    Made 0700 on first use; refused if it is a link or another user's.
-    """
-    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"),
-                                                             ".local", "state")
-    folder = Path(base) / "perfkit" / "locks"
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        info = os.lstat(folder)
-    except OSError as err:
-        raise OutputError(f"{folder}: cannot make the folder for perfkit's locks "
-                          f"({err.strerror}; allowed: a folder this user can write, set "
-                          "by XDG_STATE_HOME)") from None
-    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o022:
-        raise OutputError(f"{folder}: the folder for perfkit's locks is a link, another "
-                          "user's, or writable by others (allowed: a folder only this user "
-                          "can write)")
-    return folder
+    return private_folder("locks")
 
 
 def lock_path(root: Path, slug: str) -> Path:
@@ -363,13 +348,12 @@ def _sync(staging: Path) -> None:
     mode = 0o777 & ~_umask()
     os.chmod(staging, mode)  # mkdtemp makes 0700; reports are for sharing
     for item in staging.iterdir():
+        # Only this run has written into the staging folder (0700, made by mkdtemp), and
+        # nothing has been carried into it yet: every file here is ours.
         if item.is_file() and not item.is_symlink():
-            fd = os.open(item, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-            try:
-                os.fchmod(fd, 0o666 & ~_umask())
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            os.chmod(item, 0o666 & ~_umask())
+            with open(item, "rb") as handle:
+                os.fsync(handle.fileno())
 
 
 def _sync_folder(staging: Path) -> None:

@@ -13,7 +13,7 @@ import signal
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -300,11 +300,16 @@ def execute(notebook: Path, parameters: dict, output: Path, *, kernel: bool = Fa
                          # Saves after every cell are for watching a long run; a report
                          # is written once, when it is whole.
                          request_save_on_cell_execute=False)
+    cleanup = ExitStack()
     if kernel:
+        from perfkit.kernel_files import kernel_files
+
         # The kernel talks to this process over loopback only; its warning that TCP is
         # unencrypted would be noise in every scheduled run's log.
         options.update(extra_arguments=["--IPKernelApp.log_level=ERROR"],
                        execution_timeout=timeout, shutdown_kernel="immediate")
+        # Its connection file is perfkit's, removed however the run ends.
+        options.update(cleanup.enter_context(kernel_files()))
     else:
         from papermill.engines import papermill_engines
 
@@ -327,6 +332,8 @@ def execute(notebook: Path, parameters: dict, output: Path, *, kernel: bool = Fa
         if kernel:
             _settle_kernel_client()
         raise
+    finally:
+        cleanup.close()
 
 
 def _settle_kernel_client() -> None:
@@ -506,10 +513,15 @@ def _prepare(todo: list[Job]) -> Iterator[Outcome]:
 
     for job in todo:
         try:
-            params, data = load_params(job.params)
-            cache.load(data, load_scheme(params.scheme, job.params.resolve().parent))
+            with time_limit(job.timeout):
+                params, data = load_params(job.params)
+                cache.load(data, load_scheme(params.scheme, job.params.resolve().parent))
         except PerfkitError as err:
             yield Outcome(job.params, None, _naming(job, err), bad_input=True)
+        except OutOfTime:
+            yield Outcome(job.params, None, _naming(job, ParamsError(
+                f"checking the data took longer than the limit of {job.timeout:g} s "
+                "(perfkit report --timeout)")), bad_input=True)
 
 
 def _warm_up() -> None:

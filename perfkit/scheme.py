@@ -10,7 +10,10 @@ figures the report prints.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
+import string
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -21,9 +24,12 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import (
+    AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
+)
 
 from perfkit.errors import PerfkitError
+from perfkit.limits import MAX_SCHEME_BYTES, clip
 from perfkit.model import Status
 
 BUILT_INS = ("chesterfield", "bracknell-forest", "rotherham", "medway", "flintshire", "lincoln")
@@ -42,6 +48,51 @@ _DARK = ("#505a5f", "#ffffff")
 
 class SchemeError(PerfkitError):
     """A scheme file is missing, not YAML, or breaks the scheme's rules; lists every problem."""
+
+
+# --- format strings: the only fields a scheme's phrases may hold ----------------------------
+
+#: Fields of a verb phrase (``says``), agreed with the count before it.
+VERB_FIELDS = ("are", "were", "was", "have")
+#: Fields of a headline's wording: the verbs, and the quarter and year it is about.
+HEADLINE_FIELDS = (*VERB_FIELDS, "quarter", "year")
+#: Fields of a headline's ``empty`` sentence.
+EMPTY_FIELDS = ("total", "nouns", "quarter", "year")
+
+
+def phrase_fields(text: str, allowed: tuple[str, ...]) -> str:
+    """Check a phrase's ``{fields}``: each a name from ``allowed``, nothing more.
+
+    No attribute (``{are.__class__}``), index (``{are[0]}``), conversion (``{are!r}``),
+    format spec (``{are:>1000000000}``) or position (``{0}``, ``{}``): the phrase is
+    formatted with the report's words, and anything else would run into them.
+
+    >>> phrase_fields("{are} amber", VERB_FIELDS)
+    '{are} amber'
+    >>> phrase_fields("{are:>9}", VERB_FIELDS)
+    Traceback (most recent call last):
+    ValueError: a phrase whose only fields are {are}, {were}, {was}, {have} (found '{are:>9}'; write a brace as {{ or }})
+    """
+    def refuse(found: str) -> ValueError:
+        names = ", ".join(f"{{{name}}}" for name in allowed)
+        return ValueError(f"a phrase whose only fields are {names} (found {clip(found)!r}; "
+                          "write a brace as {{ or }})")
+
+    try:
+        parts = list(string.Formatter().parse(text))
+    except ValueError:
+        raise refuse("an unmatched { or }") from None
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if name not in allowed or spec or conversion:
+            shown = name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+            raise refuse(f"{{{shown}}}")
+    return text
+
+
+def _fields(*allowed: str):
+    return AfterValidator(lambda text: phrase_fields(text, allowed))
 
 
 class Part(StrEnum):
@@ -88,7 +139,7 @@ class StatusDef(_Model):
     text: Annotated[str, Field(pattern=_HEX)] = "#ffffff"
     rank: int | None = None  # higher is better; for direction of travel
     exception: bool = False  # listed in the report's exceptions
-    says: str = ""  # the verb phrase after a count: "{are} amber", "missed it"
+    says: Annotated[str, _fields(*VERB_FIELDS)] = ""  # after a count: "{are} amber"
     check: list[Status] = []  # measures only: the target-check outcomes that give it
 
     def matches(self) -> set[str]:
@@ -104,11 +155,11 @@ class Headline(_Model):
     of: Part
     counts: Annotated[list[str], Field(min_length=1)]
     base: Literal["rated", "all"] | Annotated[list[str], Field(min_length=1)] = "rated"
-    says: str  # "{are} progressing well, green or complete"; "met it"
+    says: Annotated[str, _fields(*HEADLINE_FIELDS)]  # "{are} progressing well"; "met it"
     base_words: tuple[str, str]  # the base, one and many: "milestone rated this quarter"
     others: Others = Others.NONE
     share: str = ""  # "the share of milestones progressing well", for change sentences
-    empty: str = "None could be rated this quarter."
+    empty: Annotated[str, _fields(*EMPTY_FIELDS)] = "None could be rated this quarter."
     sentence: bool = True  # whether the summary gives it a sentence of its own
 
 
@@ -314,8 +365,10 @@ class Scheme(_Model):
     def says(self, part: Part | str, key: str) -> str:
         """The verb phrase after a count of ``key``: "{are} amber", "missed it"."""
         found = self._def(part, key)
-        return found.says if found and found.says else \
-            "{are} " + self.label(part, key).lower()
+        if found and found.says:
+            return found.says
+        # A label is plain text: its braces are not fields.
+        return "{are} " + self.label(part, key).lower().replace("{", "{{").replace("}", "}}")
 
     def base_keys(self, headline: Headline) -> list[str]:
         """The states a headline's base adds up."""
@@ -406,7 +459,8 @@ def rule_breaks(scheme: Scheme) -> list[str]:
 
 # --- reading a scheme (the only I/O here) ----------------------------------------------------
 
-def parse_scheme(values: object, source: str = "scheme") -> Scheme:
+def parse_scheme(values: object, source: str = "scheme", *,
+                 node: yaml.Node | None = None) -> Scheme:
     """Validate a scheme's mapping; every problem is listed in one :class:`SchemeError`.
 
     >>> parse_scheme({"name": "x", "percent": {"decimals": 9}, "colour": "red",
@@ -424,15 +478,18 @@ def parse_scheme(values: object, source: str = "scheme") -> Scheme:
     try:
         scheme = Scheme.model_validate(values)
     except ValidationError as err:
-        raise SchemeError(_listed(source, [_say(e) for e in err.errors()])) from None
+        raise SchemeError(_listed(source, [_say(e, node) for e in err.errors()])) from None
     problems = rule_breaks(scheme)
     if problems:
         raise SchemeError(_listed(source, problems))
     return scheme
 
 
-def _say(error: dict) -> str:
+def _say(error: dict, node: yaml.Node | None = None) -> str:
     where = ".".join(str(p) for p in error["loc"]) or "(file)"
+    line = _line(node, error["loc"])
+    if line:
+        where = f"line {line}, {where}"
     if error["type"] == "missing":
         return f"{where}: is required"
     if error["type"] == "extra_forbidden":
@@ -441,6 +498,23 @@ def _say(error: dict) -> str:
     value = repr(shown) if isinstance(shown, (str, int, float)) else "the value"
     reason = error["msg"].removeprefix("Value error, ")
     return f"{where}: {value} is not allowed ({reason[:1].lower() + reason[1:]})"
+
+
+def _line(node: yaml.Node | None, loc: tuple) -> int | None:
+    """The line of the YAML file that holds the value at ``loc``, when it can be found."""
+    found = None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if str(k.value) == str(part)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) \
+                and part < len(node.value):
+            node = node.value[part]
+        else:
+            break
+        if node is None:
+            break
+        found = node.start_mark.line + 1
+    return found
 
 
 def _listed(source: str, problems: list[str]) -> str:
@@ -484,18 +558,82 @@ def load_scheme(reference: str | Path | None = None, base: str | Path | None = N
     from perfkit.params import resolve_data
 
     path = resolve_data(str(reference), Path(base) if base else Path.cwd())
+    text = _read_scheme_file(reference, path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SchemeError(f"scheme {reference!r}: no such file ({path}) and no built-in scheme "
-                          f"of that name (built-ins: {', '.join(BUILT_INS)})") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise SchemeError(f"{path}: cannot be read as a UTF-8 text file ({err})") from None
-    try:
-        values = yaml.safe_load(text)
+        node, values = _compose(text, path)
+    except SchemeError:
+        raise
     except yaml.YAMLError as err:
-        raise SchemeError(f"{path}: not valid YAML ({err})") from None
-    return parse_scheme(values, path.name)
+        raise SchemeError(f"{path}: not valid YAML ({clip(str(err), 400)})") from None
+    except (ValueError, RecursionError) as err:
+        # A 5,000-digit number, or lists nested thousands deep.
+        raise SchemeError(f"{path}: not a valid scheme file ({clip(str(err), 200)})") from None
+    return parse_scheme(values, path.name, node=node)
+
+
+SCHEME_ALLOWED = (f"a built-in scheme's name, or a regular .yaml file of at most "
+                  f"{MAX_SCHEME_BYTES // 1024} KB")
+
+
+def _read_scheme_file(reference: object, path: Path) -> str:
+    """A scheme file's text: a regular ``.yaml`` file within the size limit, as UTF-8.
+
+    A device (``/dev/zero``), a pipe or a folder is refused before a byte is read.
+    """
+    real = path.resolve()
+    if path.suffix.lower() not in (".yaml", ".yml") or real.suffix.lower() not in (".yaml",
+                                                                                    ".yml"):
+        if not path.exists():
+            raise SchemeError(f"scheme {clip(str(reference))!r}: no such file ({path}) and no "
+                              f"built-in scheme of that name (built-ins: "
+                              f"{', '.join(BUILT_INS)})")
+        raise SchemeError(f"{path}: a scheme file must end in .yaml (allowed: {SCHEME_ALLOWED})")
+    try:
+        # O_NONBLOCK: opening a named pipe must not wait for a writer; fstat then refuses it.
+        fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise SchemeError(f"scheme {clip(str(reference))!r}: no such file ({path}) and no "
+                          f"built-in scheme of that name (built-ins: "
+                          f"{', '.join(BUILT_INS)})") from None
+    except OSError as err:
+        raise SchemeError(f"{path}: cannot read the scheme file ({err.strerror})") from None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise SchemeError(f"{path}: the scheme is not a regular file (a folder, device "
+                              f"or pipe; allowed: {SCHEME_ALLOWED})")
+        raw = handle.read(MAX_SCHEME_BYTES + 1)
+    if len(raw) > MAX_SCHEME_BYTES:
+        raise SchemeError(f"{path}: larger than the {MAX_SCHEME_BYTES // 1024} KB a scheme "
+                          "file may be (MAX_SCHEME_BYTES)")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise SchemeError(f"{path}: byte {err.start:,} (0x{raw[err.start]:02X}) is not UTF-8; "
+                          "save the scheme as UTF-8") from None
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader without aliases, as for params files: a few lines of nested aliases
+    ("billion laughs") expand to gigabytes."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise SchemeError(f"line {mark.line + 1}: a YAML alias (*name) is not allowed in "
+                              "a scheme file; write the value out")
+        return super().compose_node(parent, index)
+
+
+def _compose(text: str, path: Path) -> tuple[yaml.Node | None, object]:
+    """The file's YAML node (for line numbers) and its values."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        return node, (loader.construct_document(node) if node is not None else None)
+    except SchemeError as err:
+        raise SchemeError(f"{path}, {err}") from None
+    finally:
+        loader.dispose()
 
 
 def scheme_reference(reference: str | None, base: Path) -> str:
