@@ -22,7 +22,7 @@ import pandas as pd
 from perfkit.errors import DataError, Problem
 from perfkit.limits import (
     MAX_CELL_CHARS, MAX_CELLS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_PROBLEMS_PER_FILE, MAX_ROWS,
-    MAX_UNZIPPED_BYTES, clip,
+    MAX_PLAN_ITEMS, MAX_PRIORITIES, MAX_QUARTER_TEXT, MAX_UNZIPPED_BYTES, clip,
 )
 from perfkit.model import (
     CONTRACT, LEVEL_ALLOWED, OPTIONAL, OPTIONAL_TABLES, PARTS, REQUIRED, YEAR_ALLOWED,
@@ -531,7 +531,67 @@ def validate(dataset: Dataset, absent: set[Table] = frozenset(),
             continue
         problems.extend(_cell_problems(frame, where, name, scheme))
     return (problems + _references(dataset, whole) + _low_targets(dataset, whole)
-            + _values(dataset, whole, scheme))
+            + _values(dataset, whole, scheme) + plan_size(dataset, whole))
+
+
+#: The columns whose text a quarter's report prints, by table.
+_PRINTED = {Table.MILESTONES: ["title", "objective", "lead"],
+            Table.MEASURES: ["name", "target"],
+            Table.MILESTONE_UPDATES: ["progress"],
+            Table.MEASURE_UPDATES: ["value", "comment"]}
+
+
+def plan_size(dataset: Dataset, whole: set[Table]) -> list[Problem]:
+    """A year with more priorities or items, or a quarter with more text, than a report can
+    draw: the limits are where the charts and the PDF are, so what passes here renders."""
+    problems = []
+
+    def per_year(name: Table, key: str) -> pd.Series:
+        if name not in whole or not len(dataset.table(name)):
+            return pd.Series(dtype=int)
+        return dataset.table(name).drop_duplicates(["year", key]).groupby("year").size()
+
+    priorities = per_year(Table.PRIORITIES, "priority_id")
+    for year, count in priorities[priorities > MAX_PRIORITIES].items():
+        problems.append(Problem(dataset.where(Table.PRIORITIES), None, "priority_id", None,
+                                f"at most {MAX_PRIORITIES:,} priorities in a year "
+                                "(MAX_PRIORITIES: each is a bar of every chart)",
+                                what=f"{year} has {count:,} priorities"))
+    items = per_year(Table.MILESTONES, "milestone_id").add(
+        per_year(Table.MEASURES, "measure_id"), fill_value=0)
+    for year, count in items[items > MAX_PLAN_ITEMS].items():
+        problems.append(Problem(f"{dataset.where(Table.MILESTONES)} and "
+                                f"{dataset.where(Table.MEASURES)}", None, None, None,
+                                f"at most {MAX_PLAN_ITEMS:,} milestones and measures in a year "
+                                "(MAX_PLAN_ITEMS: each is a row of the report and its PDF)",
+                                what=f"{year} has {int(count):,} milestones and measures"))
+    problems += _quarter_text(dataset, whole)
+    return problems
+
+
+def _quarter_text(dataset: Dataset, whole: set[Table]) -> list[Problem]:
+    def chars(name: Table, by: list[str]) -> pd.Series:
+        frame = dataset.table(name)
+        columns = [c for c in _PRINTED[name] if c in frame.columns]
+        if name not in whole or not len(frame) or not columns:
+            return pd.Series(dtype=int)
+        size = sum(frame[c].map(lambda v: len(v) if isinstance(v, str) else 0) for c in columns)
+        return size.groupby([frame[k] for k in by]).sum()
+
+    plan = chars(Table.MILESTONES, ["year"]).add(chars(Table.MEASURES, ["year"]), fill_value=0)
+    updates = chars(Table.MILESTONE_UPDATES, ["year", "quarter"]).add(
+        chars(Table.MEASURE_UPDATES, ["year", "quarter"]), fill_value=0)
+    problems = []
+    for (year, quarter), count in updates.items():
+        total = int(count + plan.get(year, 0))
+        if total > MAX_QUARTER_TEXT:
+            problems.append(Problem(
+                f"{dataset.where(Table.MILESTONE_UPDATES)} and "
+                f"{dataset.where(Table.MEASURE_UPDATES)}", None, None, None,
+                f"at most {MAX_QUARTER_TEXT:,} characters of text in one quarter's report "
+                "(MAX_QUARTER_TEXT: what the PDF's pages follow)",
+                what=f"quarter {quarter} of {year} prints {total:,} characters"))
+    return problems
 
 
 @dataclass(frozen=True)

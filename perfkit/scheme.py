@@ -29,7 +29,7 @@ from pydantic import (
 )
 
 from perfkit.errors import PerfkitError
-from perfkit.limits import MAX_SCHEME_BYTES, clip
+from perfkit.limits import MAX_HEADLINES, MAX_SCHEME_BYTES, MAX_STATUSES, clip
 from perfkit.model import Status
 
 BUILT_INS = ("chesterfield", "bracknell-forest", "rotherham", "medway", "flintshire", "lincoln")
@@ -475,6 +475,15 @@ def parse_scheme(values: object, source: str = "scheme", *,
     if not isinstance(values, dict):
         raise SchemeError(f"{source}: expected a mapping of keys "
                           f"({', '.join(Scheme.model_fields)})")
+    too_many = [f"{where}: {len(values[key]):,} {what}; at most {limit} ({name})"
+                for key, what, limit, name in (
+                    ("milestone_statuses", "statuses", MAX_STATUSES, "MAX_STATUSES"),
+                    ("measure_statuses", "statuses", MAX_STATUSES, "MAX_STATUSES"),
+                    ("headlines", "headlines", MAX_HEADLINES, "MAX_HEADLINES"))
+                if isinstance(values.get(key), list) and len(values[key]) > limit
+                for where in [_where(node, (key,))]]
+    if too_many:  # refused before any is checked: the charts could not draw them
+        raise SchemeError(_listed(source, too_many))
     try:
         scheme = Scheme.model_validate(values)
     except ValidationError as err:
@@ -486,10 +495,7 @@ def parse_scheme(values: object, source: str = "scheme", *,
 
 
 def _say(error: dict, node: yaml.Node | None = None) -> str:
-    where = ".".join(str(p) for p in error["loc"]) or "(file)"
-    line = _line(node, error["loc"])
-    if line:
-        where = f"line {line}, {where}"
+    where = _where(node, error["loc"])
     if error["type"] == "missing":
         return f"{where}: is required"
     if error["type"] == "extra_forbidden":
@@ -498,6 +504,13 @@ def _say(error: dict, node: yaml.Node | None = None) -> str:
     value = repr(shown) if isinstance(shown, (str, int, float)) else "the value"
     reason = error["msg"].removeprefix("Value error, ")
     return f"{where}: {value} is not allowed ({reason[:1].lower() + reason[1:]})"
+
+
+def _where(node: yaml.Node | None, loc: tuple) -> str:
+    """A key's place for a message: its line, where the file is known, and its path."""
+    where = ".".join(str(p) for p in loc) or "(file)"
+    line = _line(node, loc)
+    return f"line {line}, {where}" if line else where
 
 
 def _line(node: yaml.Node | None, loc: tuple) -> int | None:
@@ -597,10 +610,11 @@ def _read_scheme_file(reference: object, path: Path) -> str:
                           f"{', '.join(BUILT_INS)})") from None
     except OSError as err:
         raise SchemeError(f"{path}: cannot read the scheme file ({err.strerror})") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise SchemeError(f"{path}: the scheme is not a regular file (a folder, device "
+                          f"or pipe; allowed: {SCHEME_ALLOWED})")
     with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise SchemeError(f"{path}: the scheme is not a regular file (a folder, device "
-                              f"or pipe; allowed: {SCHEME_ALLOWED})")
         raw = handle.read(MAX_SCHEME_BYTES + 1)
     if len(raw) > MAX_SCHEME_BYTES:
         raise SchemeError(f"{path}: larger than the {MAX_SCHEME_BYTES // 1024} KB a scheme "
