@@ -31,15 +31,18 @@ MAX_COVERING_BYTES = 256 * 1024
 #: Priorities in one year of a plan: each is a bar in every chart and a section of the page.
 MAX_PRIORITIES = 100
 #: Milestones and measures in one year of a plan, together: each is a row of the page and
-#: of the PDF (1,000 print as about 150 A4 pages).
-MAX_PLAN_ITEMS = 1_000
+#: of the PDF (measured at this limit: see README, "Limits").
+MAX_PLAN_ITEMS = 500
 #: Characters of text one quarter's report prints from the data (titles, names, progress
 #: notes, comments, targets and values): what the PDF's page count and memory follow.
-MAX_QUARTER_TEXT = 500_000
+MAX_QUARTER_TEXT = 300_000
 #: Statuses of one part (milestones or measures) in a scheme; headlines in a scheme. With
 #: the priorities limit, every chart stays within Altair's 5,000 data rows.
 MAX_STATUSES = 20
 MAX_HEADLINES = 20
+#: Panels of the chart of quarterly measures' values, one per measure. A plan with more
+#: gets the same figures as a table (900 panels took 120 s and 1.7 GB to print).
+MAX_TREND_PANELS = 60
 #: Characters of a bad value shown in a message; the rest is counted, not printed.
 MAX_SHOWN_CHARS = 80
 #: Problems listed for one file before the rest are counted, not listed.

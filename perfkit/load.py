@@ -329,7 +329,7 @@ _SEPARATORS = {"\t": "tab", ";": "semicolon", "|": "pipe"}
 
 
 def _other_separator(header: list[str]) -> str | None:
-    """The separator a one-column header is split by instead of commas, if any.
+    r"""The separator a one-column header is split by instead of commas, if any.
 
     >>> _other_separator(["year\tpriority_id\tname"]), _other_separator(["year;name"])
     ('tab', 'semicolon')

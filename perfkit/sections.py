@@ -17,9 +17,11 @@ import pandas as pd
 from perfkit import cache, charts
 from perfkit.errors import ParamsError
 from perfkit.html import (
-    Fragment, clean, esc, figure, paragraphs, section, state_badge, table, travel_text,
+    Fragment, clean, esc, figure, frame_table, paragraphs, section, state_badge, table,
+    travel_text,
 )
 from perfkit.inline import use_offline_charts
+from perfkit.limits import MAX_TREND_PANELS
 from perfkit.load import Dataset
 from perfkit.model import Issue, Status
 from perfkit.params import (
@@ -148,6 +150,15 @@ class Report:
         figures = self.figures()
         parts = [figure(figures[ident], ident)
                  for ident in ("chart-rag-trend", "chart-measure-trend") if ident in figures]
+        values = self._measure_history() if "chart-measure-trend" not in figures else []
+        if len(values):
+            # Too many panels to draw (or to print): the same figures, as a table.
+            trend = charts.measure_trends(values, self.params.year)
+            count = values["measure"].nunique()
+            text = (f"The chart of quarterly measures is drawn for up to "
+                    f"{MAX_TREND_PANELS:,} measures (MAX_TREND_PANELS); this plan has "
+                    f"{count:,}, so their values are listed in this table.")
+            parts.append(f"<p>{esc(text)}</p>" + frame_table(trend.title, trend.table))
         return section("trends", "Trends", *parts)
 
     def about(self) -> Fragment:
@@ -199,7 +210,9 @@ class Report:
             if has_milestones:
                 found["chart-rag-trend"] = charts.rag_by_quarter(history)
             values = self._measure_history()
-            if len(values):
+            # One panel per measure: past the limit the chart would take minutes and
+            # gigabytes to draw and print, so trends() lists the values instead.
+            if len(values) and values["measure"].nunique() <= MAX_TREND_PANELS:
                 found["chart-measure-trend"] = charts.measure_trends(values, self.params.year)
         return found
 
