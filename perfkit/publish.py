@@ -139,7 +139,7 @@ def keep_failed(out_root: str | Path, slug: str, name: str, content: str | bytes
     except OSError as err:
         raise _output_error(err, target) from None
     try:
-        tmp = f".{name}.{os.getpid()}.tmp"
+        tmp = f".{name}.{os.urandom(6).hex()}.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
                      0o600, dir_fd=dir_fd)
         with os.fdopen(fd, "wb") as handle:
@@ -214,7 +214,12 @@ def _sweep(root: Path, slug: str) -> None:
     """
     folder = root / slug
     uid = os.getuid()
-    mine = lambda p: os.lstat(p).st_uid == uid
+
+    def mine(path: Path) -> bool:
+        try:
+            return os.lstat(path).st_uid == uid
+        except OSError:
+            return False
     aside = sorted(p for p in root.glob(f".{slug}.staging-*-old")
                    if not p.is_symlink() and p.is_dir() and mine(p))
     if aside and not os.path.lexists(folder):
