@@ -557,9 +557,11 @@ def plan_size(dataset: Dataset, whole: set[Table]) -> list[Problem]:
                                 f"at most {MAX_PRIORITIES:,} priorities in a year "
                                 "(MAX_PRIORITIES: each is a bar of every chart)",
                                 what=f"{year} has {count:,} priorities"))
-    items = per_year(Table.MILESTONES, "milestone_id").add(
-        per_year(Table.MEASURES, "measure_id"), fill_value=0)
-    for year, count in items[items > MAX_PLAN_ITEMS].items():
+    items: dict[str, int] = {}
+    for name, key in ((Table.MILESTONES, "milestone_id"), (Table.MEASURES, "measure_id")):
+        for year, count in per_year(name, key).items():
+            items[year] = items.get(year, 0) + int(count)
+    for year, count in ((y, n) for y, n in items.items() if n > MAX_PLAN_ITEMS):
         problems.append(Problem(f"{dataset.where(Table.MILESTONES)} and "
                                 f"{dataset.where(Table.MEASURES)}", None, None, None,
                                 f"at most {MAX_PLAN_ITEMS:,} milestones and measures in a year "
@@ -570,20 +572,26 @@ def plan_size(dataset: Dataset, whole: set[Table]) -> list[Problem]:
 
 
 def _quarter_text(dataset: Dataset, whole: set[Table]) -> list[Problem]:
-    def chars(name: Table, by: list[str]) -> pd.Series:
+    def chars(name: Table, by: list[str]) -> dict[tuple, int]:
         frame = dataset.table(name)
         columns = [c for c in _PRINTED[name] if c in frame.columns]
         if name not in whole or not len(frame) or not columns:
-            return pd.Series(dtype=int)
+            return {}
         size = sum(frame[c].map(lambda v: len(v) if isinstance(v, str) else 0) for c in columns)
-        return size.groupby([frame[k] for k in by]).sum()
+        totals = size.groupby([frame[k] for k in by]).sum()
+        return {(key if isinstance(key, tuple) else (key,)): int(n) for key, n in totals.items()}
 
-    plan = chars(Table.MILESTONES, ["year"]).add(chars(Table.MEASURES, ["year"]), fill_value=0)
-    updates = chars(Table.MILESTONE_UPDATES, ["year", "quarter"]).add(
-        chars(Table.MEASURE_UPDATES, ["year", "quarter"]), fill_value=0)
+    plan: dict[tuple, int] = {}
+    updates: dict[tuple, int] = {}
+    for into, names, by in ((plan, (Table.MILESTONES, Table.MEASURES), ["year"]),
+                            (updates, (Table.MILESTONE_UPDATES, Table.MEASURE_UPDATES),
+                             ["year", "quarter"])):
+        for name in names:
+            for key, n in chars(name, by).items():
+                into[key] = into.get(key, 0) + n
     problems = []
     for (year, quarter), count in updates.items():
-        total = int(count + plan.get(year, 0))
+        total = count + plan.get((year,), 0)
         if total > MAX_QUARTER_TEXT:
             problems.append(Problem(
                 f"{dataset.where(Table.MILESTONE_UPDATES)} and "
