@@ -341,11 +341,16 @@ def _settle_kernel_client() -> None:
 
     A signal leaves nbclient's coroutines for the cell suspended; once the kernel is gone
     they fail with DeadKernelError, which asyncio would print as a traceback at exit.
+    Logging is off meanwhile: nbclient logs "Kernel died while waiting for execute reply."
+    when the kernel has gone first (a race a loaded machine wins), and the stop's own one
+    line already says what happened.
     """
     import asyncio
+    import logging
 
     from jupyter_core.utils import ensure_event_loop
 
+    logging.disable(logging.CRITICAL)
     try:
         loop = ensure_event_loop()
 
@@ -360,6 +365,8 @@ def _settle_kernel_client() -> None:
         loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
     except Exception:  # best effort: the run is stopping either way
         pass
+    finally:
+        logging.disable(logging.NOTSET)
 
 
 @contextmanager

@@ -63,14 +63,119 @@ def two_quarters(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def rendered(tmp_path_factory) -> Path:
-    """The sample quarter rendered once through the CLI (PDFs too), shared by the report tests."""
+def rendered(shared_dir) -> Path:
+    """The sample quarter rendered once through the CLI (PDFs too), shared by the report tests.
+
+    Once for the whole run, not once per worker (:func:`build_once`). Read it, never write
+    into it: copy it under tmp_path first (as test_publish does).
+    """
     import subprocess
     import sys
 
-    out = tmp_path_factory.mktemp("out")
-    done = subprocess.run([sys.executable, "-m", "perfkit.cli", "report", str(PARAMS),
-                           "--out", str(out), "--pdf"], cwd=ROOT, capture_output=True, text=True,
-                          timeout=600)
-    assert done.returncode == 0, done.stderr
-    return out / "2022-23-Q2"
+    def render(out: Path) -> None:
+        done = subprocess.run([sys.executable, "-m", "perfkit.cli", "report", str(PARAMS),
+                               "--out", str(out), "--pdf"], cwd=ROOT, capture_output=True,
+                              text=True, timeout=600)
+        assert done.returncode == 0, done.stderr
+
+    return build_once(shared_dir, "rendered", render) / "2022-23-Q2"
+
+
+# --- running in parallel (pytest-xdist; see tests/README.md) ---------------------------------
+
+# The repository's own folders: a test reads them and never writes into them (a test that did
+# would race the other workers, and leave files behind). The session checks it at the end.
+GUARDED = ("outputs", "notebooks", "params", "data")
+
+
+def _snapshot_repository() -> dict[str, tuple[int, int]]:
+    found = {}
+    for folder in GUARDED:
+        for path in (ROOT / folder).rglob("*"):
+            if "__pycache__" in path.parts:
+                continue
+            try:
+                stat = path.lstat()
+            except OSError:
+                continue
+            found[str(path.relative_to(ROOT))] = (stat.st_size, stat.st_mtime_ns)
+    return found
+
+
+def _is_controller(config) -> bool:
+    """The process that started the run: xdist's controller, or pytest without workers."""
+    return not hasattr(config, "workerinput")
+
+
+def pytest_sessionstart(session):
+    if _is_controller(session.config):
+        session.config._perfkit_repository = _snapshot_repository()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    before = getattr(session.config, "_perfkit_repository", None)
+    if before is None:
+        return
+    after = _snapshot_repository()
+    changed = sorted(name for name in before.keys() | after.keys()
+                     if before.get(name) != after.get(name))
+    if changed:
+        lines = "\n".join(f"  {name}" for name in changed[:20])
+        session.config.get_terminal_writer().line(
+            f"\nA test wrote into the repository's own folders (use tmp_path and --out under "
+            f"it; see tests/README.md):\n{lines}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Start the slow tests first, so they overlap with the rest; keep a module's tests that
+    share a module-scoped fixture on one worker, so the fixture is built once.
+
+    Runs before xdist reads the groups (tryfirst). Every worker collects the same order.
+    """
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info is None:
+            continue
+        shared = [d for name in info.names_closure for d in info.name2fixturedefs.get(name, ())
+                  if d.scope in ("module", "class", "package")]
+        if shared and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+    # Slowest first: `slow(seconds)` is a rough figure from a quiet machine, for ordering only.
+    def weight(item) -> float:
+        mark = item.get_closest_marker("slow")
+        return -(mark.args[0] if mark and mark.args else 60 if mark else 0)
+    items.sort(key=weight)  # stable: the rest keep their collected order
+
+
+@pytest.fixture(scope="session")
+def shared_dir(tmp_path_factory) -> Path:
+    """A folder shared by every worker of this run (one run's, never another's)."""
+    import os
+
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return tmp_path_factory.getbasetemp().parent  # the run's basetemp; popen-gw0... below it
+    return tmp_path_factory.getbasetemp()
+
+
+def build_once(shared: Path, name: str, build) -> Path:
+    """``build(folder)`` run once for the whole run, whichever worker asks first; the others wait
+    for it and share the folder. Its failure is every asker's failure (one build, one error)."""
+    import fcntl
+
+    folder, built, failed = (shared / f"{name}{end}" for end in ("", ".built", ".failed"))
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if failed.exists():
+            pytest.fail(failed.read_text(encoding="utf-8"), pytrace=False)
+        if not built.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # a build killed half-way
+            folder.mkdir()
+            try:
+                build(folder)
+            except BaseException as error:
+                failed.write_text(f"{name}: {error}", encoding="utf-8")
+                raise
+            built.touch()
+    return folder

@@ -79,6 +79,7 @@ def lab(tmp_path):
         log.close()
 
 
+@pytest.mark.slow(30)
 def test_notebook_in_jupyterlab_is_styled_and_charts_draw_offline(lab):
     chromium = chromium_path()
     if not chromium:  # as tests/browser.py: CI must have it, a developer may not

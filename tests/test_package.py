@@ -9,9 +9,12 @@ import subprocess
 import sys
 import zipfile
 
+import pytest
+
 from conftest import PARAMS, ROOT
 
 
+@pytest.mark.slow(60)  # a minute with a cold pip cache
 def test_wheel_in_a_fresh_venv_renders_from_another_folder(tmp_path):
     """Slow (about a minute): pip builds and installs, from its cache when it can."""
     env = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}

@@ -213,6 +213,7 @@ def killed_run(out: Path, params: Path, at: int, sig: int) -> subprocess.Complet
                           capture_output=True, text=True, timeout=600)
 
 
+@pytest.mark.slow(80)
 def test_killed_at_any_point_of_the_write_phase_the_set_is_from_one_run(tmp_path, rendered):
     assert "covering" in PARAMS.read_text()
     params = {"A": PARAMS, "B": version_b(tmp_path)}

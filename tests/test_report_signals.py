@@ -85,6 +85,7 @@ def batch(tmp_path, two_quarters):
     return q1, q2, out
 
 
+@pytest.mark.slow(20)
 @pytest.mark.parametrize("signum, how, mode", [
     (signal.SIGINT, "Ctrl-C: the terminal signals the whole process group", []),
     (signal.SIGTERM, "a scheduler stops the perfkit process alone", []),
@@ -120,6 +121,7 @@ def test_a_signal_stops_a_running_batch_at_once_and_cleanly(batch, tmp_path, sig
     assert wait_for(lambda: not processes_tagged(tag), 5), "a worker or kernel is still running"
 
 
+@pytest.mark.slow(25)
 def test_the_wall_clock_limit_stops_a_render_that_hangs(tmp_path, two_quarters):
     env, tag, marks = tagged_env(tmp_path)
     params = write_params(tmp_path / "q2.yaml", two_quarters, 2)
@@ -137,6 +139,7 @@ def test_the_wall_clock_limit_stops_a_render_that_hangs(tmp_path, two_quarters):
     assert list(marks.iterdir()) and not list((tmp_path / "out").glob("*/report.html"))
 
 
+@pytest.mark.slow(35)
 def test_the_wall_clock_limit_holds_in_a_real_kernel_too(tmp_path, two_quarters):
     env, tag, marks = tagged_env(tmp_path)
     params = write_params(tmp_path / "q2.yaml", two_quarters, 2)
