@@ -206,8 +206,14 @@ def _make(inputs: _Inputs, folder: Path, notebook: Path, executed: Path, kernel:
     """Run the notebook (papermill writes it to ``executed``) and make the other files."""
     from perfkit.scheme import scheme_reference
 
+    from perfkit.params import resolve_data
+
     params, covering, summary = inputs.params, inputs.covering, inputs.summary
-    parameters = {"data": str(inputs.data), "year": params.year, "quarter": params.quarter,
+    # The page names the data as the params file does when the notebook's folder finds the
+    # same data by that name; an absolute path is the server's business, not the public's.
+    named = (params.data if not Path(params.data).is_absolute()
+             and resolve_data(params.data, notebook.parent) == inputs.data else inputs.data)
+    parameters = {"data": str(named), "year": params.year, "quarter": params.quarter,
                   "organisation": params.organisation, "title": params.title,
                   "covering": str(inputs.covering_path) if covering else None,
                   "plan_span": params.plan_span,
@@ -222,7 +228,9 @@ def _make(inputs: _Inputs, folder: Path, notebook: Path, executed: Path, kernel:
         raise RenderError(f"{inputs.params_path}: {err} The executed notebook, with the "
                           f"failing cell marked, is {failed}") from None
     page = export_html(nb, params.heading)
-    files: dict[str, str | bytes] = {"report.html": page, "summary.json": summary_json(summary)}
+    files: dict[str, str | bytes] = {
+        "report.html": page,
+        "summary.json": summary_json(summary, covering.warnings if covering else ())}
     if covering:
         files["cabinet.html"] = cabinet_page(covering, params, "report.html")
     if pdf:
@@ -253,9 +261,12 @@ def _pdfs(page: str, covering_path: Path | None, summary, dataset,
     return pdfs
 
 
-def summary_json(summary) -> str:
-    """``summary.json``: the quarter's rollup for machines."""
-    return json.dumps(summary.rollup.to_summary(), indent=2) + "\n"
+def summary_json(summary, warnings=()) -> str:
+    """``summary.json``: the quarter's rollup for machines, and the officer's checks
+    (``warnings``: figures typed by hand in the covering report), which stay off the page."""
+    shape = summary.rollup.to_summary()
+    shape["warnings"] = [str(w) for w in warnings]
+    return json.dumps(shape, indent=2) + "\n"
 
 
 def export_notebook(notebook, base: str | Path | None = None) -> dict[str, str]:
@@ -277,8 +288,14 @@ def export_notebook(notebook, base: str | Path | None = None) -> dict[str, str]:
     scheme = load_scheme(params.scheme, folder)
     _, summary = cache.summarise(data, params.year, params.quarter, scheme,
                                  allow_empty=params.allow_empty)
+    warnings = []
+    if params.covering:
+        from perfkit.covering import hand_typed, read_source
+
+        source = resolve_data(params.covering, folder)
+        warnings = hand_typed(read_source(source), params.year, params.plan_span, source.name)
     return {"report.html": export_html(notebook, params.heading),
-            "summary.json": summary_json(summary)}
+            "summary.json": summary_json(summary, warnings)}
 
 
 class NotebookFailed(RenderError):
