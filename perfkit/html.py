@@ -163,11 +163,12 @@ def travel_text(travel: Travel | None) -> str:
 
 
 def table(caption: str, headers: Sequence[str], rows: Iterable[Sequence[str]],
-          css: str = "", row_header: bool = True) -> str:
-    """A table with a caption and scoped headers; cells are HTML already made safe."""
+          css: str = "", row_header: bool = True, row_css: Sequence[str] = ()) -> str:
+    """A table with a caption and scoped headers; cells are HTML already made safe.
+    ``row_css`` gives rows a class each (for print rules), in order."""
     head = "".join(f'<th scope="col">{esc(h)}</th>' for h in headers)
     body = []
-    for row in rows:
+    for number, row in enumerate(rows):
         cells = []
         for i, cell in enumerate(row):
             tag = "th" if i == 0 and row_header else "td"
@@ -175,7 +176,9 @@ def table(caption: str, headers: Sequence[str], rows: Iterable[Sequence[str]],
             # On a phone each row reflows into a block; a cell's label names its column.
             label = f' data-label="{esc(headers[i])}"' if tag == "td" and i < len(headers) else ""
             cells.append(f"<{tag}{scope}{label}>{cell}</{tag}>")
-        body.append(f"<tr>{''.join(cells)}</tr>")
+        extra = row_css[number] if number < len(row_css) else ""
+        body.append(f"<tr{f' class={chr(34)}{esc(extra)}{chr(34)}' if extra else ''}>"
+                    f"{''.join(cells)}</tr>")
     if not body:
         span = len(headers)
         body.append(f'<tr><td colspan="{span}" class="muted">None this quarter.</td></tr>')

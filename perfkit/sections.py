@@ -272,7 +272,11 @@ class Report:
                 for r in rows.itertuples()]
         headers = [self.scheme.nouns.milestone[0].capitalize(), *(c.capitalize() for c in extra),
                    "Status", *(["Since last quarter"] if travel else []), "Progress"]
-        return table(caption, headers, body, css="milestones")
+        # In print a row is kept whole, title, badge and progress, unless its note is long
+        # enough to leave most of a page blank if moved: then it may continue overleaf.
+        long = ["long" if len(re.sub(r"<[^>]*>", "", clean(r.progress))) > LONG_NOTE else ""
+                for r in rows.itertuples()]
+        return table(caption, headers, body, css="milestones", row_css=long)
 
     def _exception_table(self, rows: pd.DataFrame, caption: str) -> str:
         """Exceptions in brief: the status, the note's opening (the reason, and the action
@@ -317,6 +321,11 @@ class Report:
         values = pd.DataFrame(frames, columns=["measure", "quarter", "value", "bar", "unit"])
         held = values.groupby("measure")["quarter"].transform("count")
         return values[held >= 2].reset_index(drop=True)
+
+
+#: Characters of progress note above which a milestone's row may break across pages in
+#: print: about half an A4 page in the progress column.
+LONG_NOTE = 1800
 
 
 def row_id(milestone_id: object) -> str:
