@@ -66,6 +66,16 @@ def test_each_priority_starts_a_printed_page(report):
     page.emulate_media(media="screen")
 
 
+def test_printed_badges_stay_inside_their_cells(report):
+    page = report.page
+    page.emulate_media(media="print")
+    outside = page.eval_on_selector_all("td .badge", """els => els.filter(b => {
+        const c = b.closest('td').getBoundingClientRect(), r = b.getBoundingClientRect();
+        return r.left < c.left - 0.5 || r.right > c.right + 0.5; }).map(b => b.textContent)""")
+    page.emulate_media(media="screen")
+    assert outside == []
+
+
 def test_progress_lists_survive_as_lists(report):
     items = report.page.query_selector_all("table.milestones .progress li")
     assert len(items) > 100
