@@ -197,7 +197,7 @@ def _inputs(params_path: Path, params, data: Path) -> _Inputs:
         covering = build_covering(covering_path, summary, dataset.risks,
                                   organisation=params.organisation,
                                   plan_span=params.plan_span,
-                                  title=f"{params.heading}: covering report")
+                                  title=f"Covering report – {params.heading}")
     return _Inputs(params_path, params, data, scheme, dataset, summary, covering, covering_path)
 
 
@@ -255,7 +255,7 @@ def _pdfs(page: str, covering_path: Path | None, summary, dataset,
         # In print the covering report travels with the PDF appendix, so it links to that.
         covering = build_covering(covering_path, summary, dataset.risks,
                                   organisation=params.organisation, plan_span=params.plan_span,
-                                  title=f"{params.heading}: covering report",
+                                  title=f"Covering report – {params.heading}",
                                   appendix="report.pdf")
         pdfs["cabinet.pdf"] = to_pdf(cabinet_page(covering, params, "report.pdf"))
     return pdfs
