@@ -10,11 +10,11 @@ AXE    := node_modules/axe-core/axe.min.js
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,pdf,lab]'
+	$(BIN)/python -m pip install --quiet -e '.[test,pdf,lab,docx]'
 	touch $(STAMP)
 
 report: $(STAMP) pdf
-	$(BIN)/perfkit report params/2022-23-Q2.yaml --out outputs --pdf
+	$(BIN)/perfkit report params/2022-23-Q2.yaml --out outputs --pdf --docx
 
 # WeasyPrint (report.pdf) loads Debian's pango and harfbuzz; the PDF tests look at pages with
 # poppler-utils' pdftoppm. As root, install whatever is missing; otherwise say how.

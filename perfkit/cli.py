@@ -88,7 +88,7 @@ def _report(args: argparse.Namespace) -> int:
             else:
                 rendered += 1
                 written = [outcome.rendered.html, outcome.rendered.cabinet,
-                           *outcome.rendered.pdfs]
+                           *outcome.rendered.pdfs, *outcome.rendered.docs]
                 tqdm.write(f"wrote {' and '.join(str(p) for p in written if p)}",
                            file=sys.stdout)
                 for warning in outcome.rendered.warnings:
@@ -96,6 +96,7 @@ def _report(args: argparse.Namespace) -> int:
             bar.update(1)
 
         render_many(args.params, args.out, jobs=args.jobs, on_done=done, pdf=args.pdf,
+                    docx=args.docx,
                     allow_empty=args.allow_empty,
                     kernel=args.kernel, timeout=args.timeout or None,
                     **({"notebook": args.notebook} if args.notebook else {}))
@@ -153,6 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--quiet", action="store_true", help="no progress bar")
     report.add_argument("--pdf", action="store_true",
                         help="also write report.pdf (and cabinet.pdf): tagged A4 papers")
+    report.add_argument("--docx", action="store_true",
+                        help="also write report.docx (and cabinet.docx) for committee systems")
     report.add_argument("--notebook", type=Path, default=None,
                         help="a report notebook of your own (default: the one perfkit ships)")
     report.add_argument("--allow-empty", action="store_true",

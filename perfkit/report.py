@@ -42,6 +42,7 @@ class Rendered:
     cabinet: Path | None = None
     warnings: tuple[str, ...] = ()
     pdfs: tuple[Path, ...] = ()
+    docs: tuple[Path, ...] = ()  # cabinet.docx and report.docx, with --docx
 
 
 def output_folder(out_root: Path, slug: str) -> Path:
@@ -122,10 +123,12 @@ ENGINE = "perfkit"  # perfkit's in-process papermill engine (perfkit.engine)
 
 def render(params_path: str | Path, out_root: str | Path = "outputs",
            notebook: Path = NOTEBOOK, pdf: bool = False, *, kernel: bool = False,
-           timeout: float | None = DEFAULT_TIMEOUT, allow_empty: bool = False) -> Rendered:
+           timeout: float | None = DEFAULT_TIMEOUT, allow_empty: bool = False,
+           docx: bool = False) -> Rendered:
     """Render one params file into ``out_root/<year>-<yy>-Q<n>/``.
 
-    With ``pdf``, ``report.pdf`` (and ``cabinet.pdf``) are drawn from the same pages.
+    With ``pdf``, ``report.pdf`` (and ``cabinet.pdf``) are drawn from the same pages; with
+    ``docx``, ``report.docx`` (and ``cabinet.docx``) for committee systems.
 
     The data are validated before the notebook runs, so bad input fails fast with every
     problem listed (a :class:`~perfkit.errors.DataError`). By default the notebook runs in
@@ -144,6 +147,10 @@ def render(params_path: str | Path, out_root: str | Path = "outputs",
         from perfkit.pdf import require_renderer
 
         require_renderer()
+    if docx:
+        from perfkit.word import require_writer
+
+        require_writer()
     folder = output_folder(Path(out_root), params.slug)
     deadline = time.monotonic() + timeout if timeout else None
     try:
@@ -155,7 +162,7 @@ def render(params_path: str | Path, out_root: str | Path = "outputs",
         with publishing(folder.parent, params.slug) as staging:
             with time_limit(deadline and max(0.001, deadline - time.monotonic())):
                 files, rendered = _make(inputs, folder, notebook, staging.path / "report.ipynb",
-                                        kernel, timeout, pdf)
+                                        kernel, timeout, pdf, docx)
             for name, content in files.items():
                 staging.write(name, content)
     except OutOfTime:
@@ -202,7 +209,8 @@ def _inputs(params_path: Path, params, data: Path) -> _Inputs:
 
 
 def _make(inputs: _Inputs, folder: Path, notebook: Path, executed: Path, kernel: bool,
-          timeout: float | None, pdf: bool) -> tuple[dict[str, str | bytes], Rendered]:
+          timeout: float | None, pdf: bool,
+          docx: bool = False) -> tuple[dict[str, str | bytes], Rendered]:
     """Run the notebook (papermill writes it to ``executed``) and make the other files."""
     from perfkit.scheme import scheme_reference
 
@@ -236,11 +244,18 @@ def _make(inputs: _Inputs, folder: Path, notebook: Path, executed: Path, kernel:
     if pdf:
         files.update(_pdfs(page, inputs.covering_path if covering else None, summary,
                            inputs.dataset, params))
+    if docx:
+        from perfkit.word import to_docx
+
+        files["report.docx"] = to_docx(page)
+        if covering:
+            files["cabinet.docx"] = to_docx(files["cabinet.html"])
     rendered = Rendered(folder, folder / "report.html", folder / "report.ipynb",
                         folder / "summary.json",
                         folder / "cabinet.html" if covering else None,
                         tuple(str(w) for w in covering.warnings) if covering else (),
-                        tuple(folder / name for name in files if name.endswith(".pdf")))
+                        tuple(folder / name for name in files if name.endswith(".pdf")),
+                        tuple(folder / name for name in files if name.endswith(".docx")))
     return files, rendered
 
 
@@ -435,6 +450,7 @@ class Job:
     named: bool = False  # in a batch, every message leads with its params file
     pdf: bool = False
     allow_empty: bool = False
+    docx: bool = False
 
 
 def _render_one(job: Job) -> Outcome:
@@ -445,7 +461,7 @@ def _render_one(job: Job) -> Outcome:
         _busy = True
         return Outcome(job.params, render(job.params, job.out_root, job.notebook, job.pdf,
                                           kernel=job.kernel, timeout=job.timeout,
-                                          allow_empty=job.allow_empty), None)
+                                          allow_empty=job.allow_empty, docx=job.docx), None)
     except RenderError as err:
         return Outcome(job.params, None, _naming(job, err))
     except PerfkitError as err:
@@ -468,7 +484,7 @@ def render_many(params_paths: Iterable[Path], out_root: Path, jobs: int | None =
                 on_done: Callable[[Outcome], None] | None = None,
                 notebook: Path = NOTEBOOK, pdf: bool = False, *, kernel: bool = False,
                 timeout: float | None = DEFAULT_TIMEOUT,
-                allow_empty: bool = False) -> list[Outcome]:
+                allow_empty: bool = False, docx: bool = False) -> list[Outcome]:
     """Render several params files in worker processes, at most one per core.
 
     Each worker imports the toolchain once and renders several quarters in turn. A signal
@@ -477,7 +493,7 @@ def render_many(params_paths: Iterable[Path], out_root: Path, jobs: int | None =
     """
     paths = list(params_paths)
     todo = [Job(Path(p), Path(out_root), notebook, kernel, timeout, len(paths) > 1, pdf,
-                allow_empty) for p in paths]
+                allow_empty, docx) for p in paths]
     if len(todo) == 1:
         outcome = _render_one(todo[0])
         if on_done:
