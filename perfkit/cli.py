@@ -87,12 +87,16 @@ def _report(args: argparse.Namespace) -> int:
                 tqdm.write(f"perfkit: {outcome.error}", file=sys.stderr)
             else:
                 rendered += 1
-                written = [outcome.rendered.html, outcome.rendered.cabinet,
-                           *outcome.rendered.pdfs, *outcome.rendered.docs]
-                tqdm.write(f"wrote {' and '.join(str(p) for p in written if p)}",
-                           file=sys.stdout)
-                for warning in outcome.rendered.warnings:
-                    tqdm.write(f"perfkit: warning: {warning}", file=sys.stderr)
+                made = outcome.rendered
+                written = [made.html, made.cabinet, *made.pdfs, *made.docs]
+                # A scheduler's log: each line says when, and the first how long it took.
+                stamp = _now()
+                tqdm.write(f"{stamp} wrote {' and '.join(str(p) for p in written if p)} "
+                           f"in {made.seconds:.1f} s", file=sys.stdout)
+                for change in made.changes:
+                    tqdm.write(f"{stamp} {made.folder.name}: {change}", file=sys.stdout)
+                for warning in made.warnings:
+                    tqdm.write(f"{stamp} perfkit: warning: {warning}", file=sys.stderr)
             bar.update(1)
 
         render_many(args.params, args.out, jobs=args.jobs, on_done=done, pdf=args.pdf,
@@ -105,6 +109,13 @@ def _report(args: argparse.Namespace) -> int:
     if failures == 0:
         return 0
     return EXIT_BAD_INPUT if bad_input == failures else EXIT_FAILED
+
+
+def _now() -> str:
+    """The time a log line is written, in UTC to the second: 2026-12-02T11:50:03Z."""
+    import datetime as dt
+
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _check(args: argparse.Namespace) -> int:

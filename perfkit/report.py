@@ -14,7 +14,7 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -43,6 +43,8 @@ class Rendered:
     warnings: tuple[str, ...] = ()
     pdfs: tuple[Path, ...] = ()
     docs: tuple[Path, ...] = ()  # cabinet.docx and report.docx, with --docx
+    changes: tuple[str, ...] = ()  # what the run added, replaced and removed, for the log
+    seconds: float = 0.0  # how long the render took
 
 
 def output_folder(out_root: Path, slug: str) -> Path:
@@ -152,7 +154,8 @@ def render(params_path: str | Path, out_root: str | Path = "outputs",
 
         require_writer()
     folder = output_folder(Path(out_root), params.slug)
-    deadline = time.monotonic() + timeout if timeout else None
+    started = time.monotonic()
+    deadline = started + timeout if timeout else None
     try:
         # Bad input is found before anything is written, the output folder included.
         with time_limit(timeout):
@@ -165,11 +168,15 @@ def render(params_path: str | Path, out_root: str | Path = "outputs",
                                         kernel, timeout, pdf, docx)
             for name, content in files.items():
                 staging.write(name, content)
+            # Under the lock, the published folder still holds the last set.
+            from perfkit.changes import compare, describe
+
+            changes = describe(compare(folder, staging.path, pdf=pdf, docx=docx))
     except OutOfTime:
         raise RenderError(f"{params_path}: rendering took longer than the limit of "
                           f"{timeout:g} s (perfkit report --timeout); nothing was "
                           "published and the last good report is unchanged") from None
-    return rendered
+    return replace(rendered, changes=tuple(changes), seconds=time.monotonic() - started)
 
 
 @dataclass(frozen=True)

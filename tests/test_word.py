@@ -4,6 +4,7 @@ document's title and language."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -21,7 +22,11 @@ def papers(tmp_path_factory):
                            str(out), "--docx"], cwd=ROOT, capture_output=True, text=True,
                           timeout=600)
     assert done.returncode == 0, done.stderr
-    assert "cabinet.docx" in done.stdout
+    # the operator's log: when, how long, and what the set gained
+    first, *changes = done.stdout.splitlines()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ wrote .*cabinet\.docx in \d+\.\d s", first)
+    assert any(line.endswith("2022-23-Q2: added cabinet.docx, cabinet.html, report.docx, "
+                             "report.html, report.ipynb, summary.json") for line in changes)
     return out / "2022-23-Q2"
 
 
