@@ -27,7 +27,14 @@ pdf:
 	  else echo "make: report.pdf needs Debian's pango: sudo apt-get install $(PDF_LIBS) poppler-utils"; fi; }
 
 # JupyterLab on notebooks/, bound to this machine only; open the URL with the token it prints.
-lab: $(STAMP)
+# Its settings overrides (in .venv only) answer the news question for the analyst: no
+# pop-up asking to fetch Jupyter's news feed, and no request to that website.
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
+$(LAB_SETTINGS): $(STAMP)
+	mkdir -p $(dir $@)
+	echo '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}' > $@
+
+lab: $(STAMP) $(LAB_SETTINGS)
 	$(BIN)/jupyter lab --no-browser --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks \
 	  $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
