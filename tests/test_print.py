@@ -136,3 +136,14 @@ def test_no_page_is_more_than_half_blank_mid_section(pdf):
         used = (lowest - TOP) / (height - TOP - BOTTOM)
         # within a line's height of half: a word box's bottom is not the page's last ink
         assert used >= 0.49 or opens_section, f"page {number} is {1 - used:.0%} blank"
+
+
+def test_a_table_never_starts_with_its_first_row_alone(rendered):
+    # cabinet.pdf once put risk R1 alone at the foot of a page, the rest overleaf
+    require_poppler()
+    where = {}
+    for number, (_, words) in enumerate(pages(rendered / "cabinet.pdf"), start=1):
+        for line in rows(words):
+            if line[0].text in ("R1", "R2") and line[0].text not in where:
+                where[line[0].text] = number
+    assert where["R1"] == where["R2"]
