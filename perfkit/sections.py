@@ -342,8 +342,12 @@ def opening(note: object, limit: int = 240) -> str:
 
     >>> opening("<p>Delayed by the contractor. The new date is May.</p><ul><li>x</li></ul>")
     'Delayed by the contractor.'
+    >>> opening("Our priorities:<ul><li>homes</li><li>roads</li></ul>")
+    'Our priorities: homes; roads'
     """
-    text = re.sub(r"\s+", " ", re.sub(r"<[^>]*>", " ", clean(note))).strip()
+    # list items read as a list in one line: "priorities: homes; roads; parks"
+    items = re.sub(r"\s*</li>\s*(?=<li\b)", "; ", clean(note))
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]*>", " ", items)).strip()
     text = html.unescape(text)
     first = re.match(r"(.+?[.!?])(\s|$)", text)
     text = first[1] if first else text
