@@ -14,15 +14,19 @@ phone because of how it is rendered, not because its builder remembered to.
   side-by-side panels stacked, facets in one column, the legend in two columns, the title
   in lines.
 
->>> spec = {"mark": "bar", "width": 520, "title": "Milestones by RAG status, quarter 2 2022/23",
+>>> spec = {"mark": "bar", "width": 520, "height": {"step": 34},
+...         "title": "Milestones by RAG status, quarter 2 2022/23",
 ...         "data": {"values": [{"g": "Making Chesterfield a thriving borough", "n": 3}]},
 ...         "encoding": {"y": {"field": "g", "type": "nominal"},
 ...                      "x": {"field": "n", "type": "quantitative"}}}
 >>> phone = for_phone(spec)
 >>> phone["width"], phone["title"]["text"]
-(190, ['Milestones by RAG status, quarter', '2 2022/23'])
->>> phone["encoding"]["y"]["axis"]["labelLimit"], phone["height"]
-(0, {'step': 48})
+(300, ['Milestones by RAG status, quarter', '2 2022/23'])
+>>> axis = phone["encoding"]["y"]["axis"]
+>>> axis["labelLimit"], axis["labelAlign"], phone["height"], phone["mark"]["height"]
+(0, 'left', {'step': 58}, 20)
+>>> for_page(spec)["encoding"]["y"]["axis"]["labelLimit"]
+0
 """
 
 from __future__ import annotations

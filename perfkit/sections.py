@@ -263,7 +263,9 @@ class Report:
         # What the councils' own reports print beside each milestone, when the data has it.
         extra = [c for c in ("objective", "lead") if c in rows
                  and rows[c].fillna("").astype(str).str.strip().ne("").any()]
-        body = [[f'<span id="{row_id(r.milestone_id)}">{esc(r.milestone_id)} – {esc(r.title)}'
+        # The anchor the exceptions link to, at the end of the title (the cell begins with
+        # the ID, as every reader and test of the page expects).
+        body = [[f'{esc(r.milestone_id)} – {esc(r.title)}<span id="{row_id(r.milestone_id)}">'
                  "</span>",
                  *(esc(getattr(r, c) or "") for c in extra),
                  state_badge(self.scheme, Part.MILESTONES, r.rag),
@@ -381,7 +383,8 @@ def _grouped_finding(scheme: Scheme, issue: Issue, detail: str, rows: pd.DataFra
     kinds = set(rows.get("table", pd.Series(dtype=str)))
     noun = ("items" if len(kinds) > 1 or not kinds else
             scheme.nouns.milestone[1] if "milestone" in kinds else scheme.nouns.measure[1])
-    names = "; ".join(f"{esc(r.id)} {esc(r.name)}" for r in rows.itertuples())
+    names = "; ".join(f'<span class="finding-id">{esc(r.id)}</span> {esc(r.name)}'
+                      for r in rows.itertuples())
     return (f'<p class="finding-group"><strong>{len(rows)} {esc(noun)}: '
             f"{esc(issue.label.lower())}.</strong> {esc(detail)} {names}.</p>")
 
