@@ -147,3 +147,22 @@ def test_a_table_never_starts_with_its_first_row_alone(rendered):
             if line[0].text in ("R1", "R2") and line[0].text not in where:
                 where[line[0].text] = number
     assert where["R1"] == where["R2"]
+
+
+def test_no_table_ends_with_a_lone_row_under_a_repeated_header(pdf):
+    for number, (_, words) in enumerate(pdf, start=1):
+        lines = rows(words)
+        texts = [w.text for w in lines[0]] if lines else []
+        if texts[:1] not in (["Milestone"], ["Measure"]) or "Status" not in texts:
+            continue  # the page does not open inside a table
+        status = lines[0][texts.index("Status")]
+        end = next((i for i, line in enumerate(lines[1:], start=1)
+                    if re.fullmatch(r"\d+\.\d+", line[0].text) or line[0].x0 < status.x0 - 200
+                    and line[0].text.endswith(":")), None)
+        if end is None:
+            continue  # the table goes on overleaf
+        # one badge per row that starts here, in the Status column (none: only the tail of
+        # a long note, which may continue overleaf)
+        badges = [w for line in lines[1:end] for w in line
+                  if w.text in STATUS and abs(w.x0 - status.x0) < 30]
+        assert len(badges) != 1, f"page {number}: the table ends with one row under its header"
