@@ -10,11 +10,11 @@ AXE    := node_modules/axe-core/axe.min.js
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,pdf,lab]'
+	$(BIN)/python -m pip install --quiet -e '.[test,pdf,lab,docx]'
 	touch $(STAMP)
 
 report: $(STAMP) pdf
-	$(BIN)/perfkit report params/2022-23-Q2.yaml --out outputs --pdf
+	$(BIN)/perfkit report params/2022-23-Q2.yaml --out outputs --pdf --docx
 
 # WeasyPrint (report.pdf) loads Debian's pango and harfbuzz; the PDF tests look at pages with
 # poppler-utils' pdftoppm. As root, install whatever is missing; otherwise say how.
@@ -27,7 +27,14 @@ pdf:
 	  else echo "make: report.pdf needs Debian's pango: sudo apt-get install $(PDF_LIBS) poppler-utils"; fi; }
 
 # JupyterLab on notebooks/, bound to this machine only; open the URL with the token it prints.
-lab: $(STAMP)
+# Its settings overrides (in .venv only) answer the news question for the analyst: no
+# pop-up asking to fetch Jupyter's news feed, and no request to that website.
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
+$(LAB_SETTINGS): $(STAMP)
+	mkdir -p $(dir $@)
+	echo '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}' > $@
+
+lab: $(STAMP) $(LAB_SETTINGS)
 	$(BIN)/jupyter lab --no-browser --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks \
 	  $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 

@@ -18,7 +18,10 @@ from perfkit.model import (
     STATUS_RAG, Frequency, Issue, Polarity, Profile, Rag, Status, Travel, previous_quarter,
     previous_year,
 )
-from perfkit.targets import STATUS_CODES, Kind, check_many, grade, parse_target, parse_value
+from perfkit.targets import (
+    STATUS_CODES, Kind, Unit, check_many, grade, minutes_and_seconds, parse_target, parse_value,
+    show,
+)
 
 
 @dataclass(frozen=True)
@@ -467,6 +470,16 @@ def _issues(milestones: pd.DataFrame, measures: pd.DataFrame) -> pd.DataFrame:
                 "measure", row, row["name"], row["reason"])
         elif status is Status.NOT_DUE:
             add(Issue.NOT_DUE, "measure", row, row["name"], row["reason"])
+        elif status in (Status.MET, Status.NEAR, Status.MISSED):
+            seconds = minutes_and_seconds(row["value"], parse_target(row["bar_text"]).duration_unit)
+            if seconds is not None:
+                value = str(row["value"]).strip()
+                add(Issue.TIME_READ_AS_DECIMAL, "measure", row, row["name"],
+                    f"{value!r} against the target {str(row['bar_text']).strip()!r} was read as "
+                    f"{value} minutes ({show(float(value) * 60, Unit.DURATION)}); written as "
+                    f"minutes and seconds it would be {show(seconds, Unit.DURATION)}. Writing "
+                    f"'{value.replace('.', ':')}' or '{show(seconds, Unit.DURATION)}' "
+                    "would say which.")
         officer = row["officer_rag"]
         # A check with no RAG (not due, no target) leaves NaN: nothing to disagree with.
         if isinstance(officer, Rag) and isinstance(row["rag"], Rag) and officer != row["rag"]:

@@ -44,7 +44,10 @@ def _stacked(frame: pd.DataFrame, category: str, order: list[str], colours: list
     inks = inks or [TEXT_ON.get(c, "#ffffff") for c in colours]
     frame = frame.assign(_order=frame[category].map({c: i for i, c in enumerate(order)}),
                          _text=frame["count"].map(lambda n: f"{n:,}" if n else ""),
-                         _ink=frame[category].map(dict(zip(order, inks))))
+                         _ink=frame[category].map(dict(zip(order, inks))),
+                         # What a screen reader says on each bar, in the report's words.
+                         _aria=[f"{g}: {n:,} {c.lower()}" for g, n, c in
+                                zip(frame[y], frame["count"], frame[category])])
     groups = list(dict.fromkeys(frame[y]))
     base = alt.Chart(frame).encode(
         y=alt.Y(f"{y}:N", sort=groups, title=None, axis=alt.Axis(labelLimit=260)),
@@ -56,8 +59,11 @@ def _stacked(frame: pd.DataFrame, category: str, order: list[str], colours: list
                         legend=alt.Legend(title=None, orient="bottom")),
         tooltip=[alt.Tooltip(f"{y}:N", title="Group"), alt.Tooltip(f"{category}:N"),
                  alt.Tooltip("count:Q", title="Number")],
+        description="_aria:N",
     )
-    labels = base.mark_text(align="right", dx=-4, fontWeight="bold", font=FONT).encode(
+    # The counts are drawn on the bars for the eye; the bars already say them aloud.
+    labels = base.mark_text(align="right", dx=-4, fontWeight="bold", font=FONT,
+                            aria=False).encode(
         text="_text:N", color=alt.Color("_ink:N", scale=None),
         x=alt.X("sum(count):Q", stack="zero", bandPosition=1),
     )

@@ -97,15 +97,20 @@ def _report(args: argparse.Namespace) -> int:
                 tqdm.write(f"perfkit: {outcome.error}", file=sys.stderr)
             else:
                 rendered += 1
-                written = [outcome.rendered.html, outcome.rendered.cabinet,
-                           *outcome.rendered.pdfs]
-                tqdm.write(f"wrote {' and '.join(str(p) for p in written if p)}",
-                           file=sys.stdout)
-                for warning in outcome.rendered.warnings:
-                    tqdm.write(f"perfkit: warning: {warning}", file=sys.stderr)
+                made = outcome.rendered
+                written = [made.html, made.cabinet, *made.pdfs, *made.docs]
+                # A scheduler's log: each line says when, and the first how long it took.
+                stamp = _now()
+                tqdm.write(f"{stamp} wrote {' and '.join(str(p) for p in written if p)} "
+                           f"in {made.seconds:.1f} s", file=sys.stdout)
+                for change in made.changes:
+                    tqdm.write(f"{stamp} {made.folder.name}: {change}", file=sys.stdout)
+                for warning in made.warnings:
+                    tqdm.write(f"{stamp} perfkit: warning: {warning}", file=sys.stderr)
             bar.update(1)
 
         render_many(args.params, args.out, jobs=args.jobs, on_done=done, pdf=args.pdf,
+                    docx=args.docx,
                     allow_empty=args.allow_empty,
                     kernel=args.kernel, timeout=args.timeout or None,
                     **({"notebook": args.notebook} if args.notebook else {}))
@@ -114,6 +119,13 @@ def _report(args: argparse.Namespace) -> int:
     if failures == 0:
         return 0
     return EXIT_BAD_INPUT if bad_input == failures else EXIT_FAILED
+
+
+def _now() -> str:
+    """The time a log line is written, in UTC to the second: 2026-12-02T11:50:03Z."""
+    import datetime as dt
+
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -163,6 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--quiet", action="store_true", help="no progress bar")
     report.add_argument("--pdf", action="store_true",
                         help="also write report.pdf (and cabinet.pdf): tagged A4 papers")
+    report.add_argument("--docx", action="store_true",
+                        help="also write report.docx (and cabinet.docx) for committee systems")
     report.add_argument("--notebook", type=Path, default=None,
                         help="a report notebook of your own (default: the one perfkit ships)")
     report.add_argument("--allow-empty", action="store_true",

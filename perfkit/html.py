@@ -16,6 +16,7 @@ from typing import Iterable, Sequence
 import nh3
 import pandas as pd
 
+from perfkit import fit
 from perfkit.charts import Figure
 from perfkit.model import Travel
 from perfkit.scheme import Part, Scheme
@@ -162,11 +163,12 @@ def travel_text(travel: Travel | None) -> str:
 
 
 def table(caption: str, headers: Sequence[str], rows: Iterable[Sequence[str]],
-          css: str = "", row_header: bool = True) -> str:
-    """A table with a caption and scoped headers; cells are HTML already made safe."""
+          css: str = "", row_header: bool = True, row_css: Sequence[str] = ()) -> str:
+    """A table with a caption and scoped headers; cells are HTML already made safe.
+    ``row_css`` gives rows a class each (for print rules), in order."""
     head = "".join(f'<th scope="col">{esc(h)}</th>' for h in headers)
     body = []
-    for row in rows:
+    for number, row in enumerate(rows):
         cells = []
         for i, cell in enumerate(row):
             tag = "th" if i == 0 and row_header else "td"
@@ -174,7 +176,9 @@ def table(caption: str, headers: Sequence[str], rows: Iterable[Sequence[str]],
             # On a phone each row reflows into a block; a cell's label names its column.
             label = f' data-label="{esc(headers[i])}"' if tag == "td" and i < len(headers) else ""
             cells.append(f"<{tag}{scope}{label}>{cell}</{tag}>")
-        body.append(f"<tr>{''.join(cells)}</tr>")
+        extra = row_css[number] if number < len(row_css) else ""
+        body.append(f"<tr{f' class={chr(34)}{esc(extra)}{chr(34)}' if extra else ''}>"
+                    f"{''.join(cells)}</tr>")
     if not body:
         span = len(headers)
         body.append(f'<tr><td colspan="{span}" class="muted">None this quarter.</td></tr>')
@@ -193,31 +197,42 @@ _SVG_ROOT = re.compile(r"<svg\b([^>]*)>", re.S)
 
 
 def figure(fig: Figure, ident: str) -> str:
-    """The chart as inline SVG named for assistive technology, with its figures as a table."""
-    import vl_convert
+    """The chart as inline SVG named for assistive technology, with its figures as a table.
 
+    Two drawings of it: one for a page or paper, and one laid out for a phone
+    (:mod:`perfkit.fit`); the stylesheet shows one of them, so only one is ever read out.
+    """
     # Labels in a chart are data too (measure names, risk IDs): made plain before drawing.
     # The builders' specs are validated against the schema in tests; at render time that
     # validation would only repeat work on every chart.
-    svg = vl_convert.vegalite_to_svg(_plain_spec(fig.chart.to_dict(validate=False)))
-    # vl-convert drops the chart's description; give the root a role and a name, or screen
-    # readers meet an unlabelled graphic.
-    label = esc(fig.description)
-    svg = _SVG_ROOT.sub(lambda m: f'<svg{m[1]} role="img" aria-labelledby="{ident}-title '
-                        f'{ident}-desc" focusable="false">', svg, count=1)
-    svg = svg.replace(">", f'><title id="{ident}-title">{esc(fig.title)}</title>'
-                      f'<desc id="{ident}-desc">{label}</desc>', 1)
+    spec = _plain_spec(fig.chart.to_dict(validate=False))
+    drawings = "".join(
+        # A chart wider than a phone even so (an analyst's own) scrolls inside this box,
+        # which a keyboard can reach.
+        f'<div class="chart-svg chart-{fit_name}" tabindex="0" role="region" '
+        f'aria-label="Chart: {esc(fig.title)}">{_svg(layout(spec), fig, name)}</div>'
+        for fit_name, layout, name in (("wide", fit.for_page, ident),
+                                       ("narrow", fit.for_phone, f"{ident}-narrow")))
     return (f'<figure class="chart" id="{ident}">'
             # The SVG draws the title; the caption names the figure for screen readers.
-            f'<figcaption class="visually-hidden">{esc(fig.title)}. {label}</figcaption>'
-            # On a narrow screen the chart keeps its natural size (legible text) and scrolls
-            # inside this box, which a keyboard can reach.
-            f'<p class="scroll-cue">Scroll sideways to see the whole chart.</p>'
-            f'<div class="chart-svg" tabindex="0" role="region" aria-label="Chart: {esc(fig.title)}">'
-            f'{svg}</div>'
+            f'<figcaption class="visually-hidden">{esc(fig.title)}. {esc(fig.description)}'
+            f'</figcaption>{drawings}'
             f"<details><summary>{esc(fig.title)}: the figures as a table</summary>"
             f"{frame_table(fig.title, fig.data if fig.table is None else fig.table)}"
             "</details></figure>")
+
+
+def _svg(spec: dict, fig: Figure, ident: str) -> str:
+    import vl_convert
+
+    svg = vl_convert.vegalite_to_svg(spec)
+    # vl-convert drops the chart's description; give the root a name, or screen readers meet
+    # an unlabelled graphic. A graphics document (not an image) lets a screen reader go on to
+    # each mark and hear its own words.
+    svg = _SVG_ROOT.sub(lambda m: f'<svg{m[1]} role="graphics-document" aria-labelledby='
+                        f'"{ident}-title {ident}-desc" focusable="false">', svg, count=1)
+    return svg.replace(">", f'><title id="{ident}-title">{esc(fig.title)}</title>'
+                       f'<desc id="{ident}-desc">{esc(fig.description)}</desc>', 1)
 
 
 def _plain_spec(spec: object) -> object:

@@ -100,10 +100,12 @@ class Issue(StrEnum):
     UNREADABLE_VALUE = "unreadable_value"
     RAG_DISAGREES = "rag_disagrees"
     NOT_DUE = "not_due"
+    TIME_READ_AS_DECIMAL = "time_read_as_decimal"
 
     @property
     def label(self) -> str:
         return {
+            "time_read_as_decimal": "Time read as decimal minutes, could be m.ss",
             "missing_update": "No update this quarter",
             "unparsed_target": "Target not readable",
             "unreadable_value": "Value not readable",

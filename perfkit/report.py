@@ -14,7 +14,7 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -42,6 +42,9 @@ class Rendered:
     cabinet: Path | None = None
     warnings: tuple[str, ...] = ()
     pdfs: tuple[Path, ...] = ()
+    docs: tuple[Path, ...] = ()  # cabinet.docx and report.docx, with --docx
+    changes: tuple[str, ...] = ()  # what the run added, replaced and removed, for the log
+    seconds: float = 0.0  # how long the render took
 
 
 def output_folder(out_root: Path, slug: str) -> Path:
@@ -122,10 +125,12 @@ ENGINE = "perfkit"  # perfkit's in-process papermill engine (perfkit.engine)
 
 def render(params_path: str | Path, out_root: str | Path = "outputs",
            notebook: Path = NOTEBOOK, pdf: bool = False, *, kernel: bool = False,
-           timeout: float | None = DEFAULT_TIMEOUT, allow_empty: bool = False) -> Rendered:
+           timeout: float | None = DEFAULT_TIMEOUT, allow_empty: bool = False,
+           docx: bool = False) -> Rendered:
     """Render one params file into ``out_root/<year>-<yy>-Q<n>/``.
 
-    With ``pdf``, ``report.pdf`` (and ``cabinet.pdf``) are drawn from the same pages.
+    With ``pdf``, ``report.pdf`` (and ``cabinet.pdf``) are drawn from the same pages; with
+    ``docx``, ``report.docx`` (and ``cabinet.docx``) for committee systems.
 
     The data are validated before the notebook runs, so bad input fails fast with every
     problem listed (a :class:`~perfkit.errors.DataError`). By default the notebook runs in
@@ -144,8 +149,13 @@ def render(params_path: str | Path, out_root: str | Path = "outputs",
         from perfkit.pdf import require_renderer
 
         require_renderer()
+    if docx:
+        from perfkit.word import require_writer
+
+        require_writer()
     folder = output_folder(Path(out_root), params.slug)
-    deadline = time.monotonic() + timeout if timeout else None
+    started = time.monotonic()
+    deadline = started + timeout if timeout else None
     try:
         # Bad input is found before anything is written, the output folder included.
         with time_limit(timeout):
@@ -155,14 +165,18 @@ def render(params_path: str | Path, out_root: str | Path = "outputs",
         with publishing(folder.parent, params.slug) as staging:
             with time_limit(deadline and max(0.001, deadline - time.monotonic())):
                 files, rendered = _make(inputs, folder, notebook, staging.path / "report.ipynb",
-                                        kernel, timeout, pdf)
+                                        kernel, timeout, pdf, docx)
             for name, content in files.items():
                 staging.write(name, content)
+            # Under the lock, the published folder still holds the last set.
+            from perfkit.changes import compare, describe
+
+            changes = describe(compare(folder, staging.path, pdf=pdf, docx=docx))
     except OutOfTime:
         raise RenderError(f"{params_path}: rendering took longer than the limit of "
                           f"{timeout:g} s (perfkit report --timeout); nothing was "
                           "published and the last good report is unchanged") from None
-    return rendered
+    return replace(rendered, changes=tuple(changes), seconds=time.monotonic() - started)
 
 
 @dataclass(frozen=True)
@@ -197,17 +211,24 @@ def _inputs(params_path: Path, params, data: Path) -> _Inputs:
         covering = build_covering(covering_path, summary, dataset.risks,
                                   organisation=params.organisation,
                                   plan_span=params.plan_span,
-                                  title=f"{params.heading}: covering report")
+                                  title=f"Covering report – {params.heading}")
     return _Inputs(params_path, params, data, scheme, dataset, summary, covering, covering_path)
 
 
 def _make(inputs: _Inputs, folder: Path, notebook: Path, executed: Path, kernel: bool,
-          timeout: float | None, pdf: bool) -> tuple[dict[str, str | bytes], Rendered]:
+          timeout: float | None, pdf: bool,
+          docx: bool = False) -> tuple[dict[str, str | bytes], Rendered]:
     """Run the notebook (papermill writes it to ``executed``) and make the other files."""
     from perfkit.scheme import scheme_reference
 
+    from perfkit.params import resolve_data
+
     params, covering, summary = inputs.params, inputs.covering, inputs.summary
-    parameters = {"data": str(inputs.data), "year": params.year, "quarter": params.quarter,
+    # The page names the data as the params file does when the notebook's folder finds the
+    # same data by that name; an absolute path is the server's business, not the public's.
+    named = (params.data if not Path(params.data).is_absolute()
+             and resolve_data(params.data, notebook.parent) == inputs.data else inputs.data)
+    parameters = {"data": str(named), "year": params.year, "quarter": params.quarter,
                   "organisation": params.organisation, "title": params.title,
                   "covering": str(inputs.covering_path) if covering else None,
                   "plan_span": params.plan_span,
@@ -222,17 +243,26 @@ def _make(inputs: _Inputs, folder: Path, notebook: Path, executed: Path, kernel:
         raise RenderError(f"{inputs.params_path}: {err} The executed notebook, with the "
                           f"failing cell marked, is {failed}") from None
     page = export_html(nb, params.heading)
-    files: dict[str, str | bytes] = {"report.html": page, "summary.json": summary_json(summary)}
+    files: dict[str, str | bytes] = {
+        "report.html": page,
+        "summary.json": summary_json(summary, covering.warnings if covering else ())}
     if covering:
         files["cabinet.html"] = cabinet_page(covering, params, "report.html")
     if pdf:
         files.update(_pdfs(page, inputs.covering_path if covering else None, summary,
                            inputs.dataset, params))
+    if docx:
+        from perfkit.word import to_docx
+
+        files["report.docx"] = to_docx(page)
+        if covering:
+            files["cabinet.docx"] = to_docx(files["cabinet.html"])
     rendered = Rendered(folder, folder / "report.html", folder / "report.ipynb",
                         folder / "summary.json",
                         folder / "cabinet.html" if covering else None,
                         tuple(str(w) for w in covering.warnings) if covering else (),
-                        tuple(folder / name for name in files if name.endswith(".pdf")))
+                        tuple(folder / name for name in files if name.endswith(".pdf")),
+                        tuple(folder / name for name in files if name.endswith(".docx")))
     return files, rendered
 
 
@@ -247,15 +277,18 @@ def _pdfs(page: str, covering_path: Path | None, summary, dataset,
         # In print the covering report travels with the PDF appendix, so it links to that.
         covering = build_covering(covering_path, summary, dataset.risks,
                                   organisation=params.organisation, plan_span=params.plan_span,
-                                  title=f"{params.heading}: covering report",
+                                  title=f"Covering report – {params.heading}",
                                   appendix="report.pdf")
         pdfs["cabinet.pdf"] = to_pdf(cabinet_page(covering, params, "report.pdf"))
     return pdfs
 
 
-def summary_json(summary) -> str:
-    """``summary.json``: the quarter's rollup for machines."""
-    return json.dumps(summary.rollup.to_summary(), indent=2) + "\n"
+def summary_json(summary, warnings=()) -> str:
+    """``summary.json``: the quarter's rollup for machines, and the officer's checks
+    (``warnings``: figures typed by hand in the covering report), which stay off the page."""
+    shape = summary.rollup.to_summary()
+    shape["warnings"] = [str(w) for w in warnings]
+    return json.dumps(shape, indent=2) + "\n"
 
 
 def export_notebook(notebook, base: str | Path | None = None) -> dict[str, str]:
@@ -277,8 +310,14 @@ def export_notebook(notebook, base: str | Path | None = None) -> dict[str, str]:
     scheme = load_scheme(params.scheme, folder)
     _, summary = cache.summarise(data, params.year, params.quarter, scheme,
                                  allow_empty=params.allow_empty)
+    warnings = []
+    if params.covering:
+        from perfkit.covering import hand_typed, read_source
+
+        source = resolve_data(params.covering, folder)
+        warnings = hand_typed(read_source(source), params.year, params.plan_span, source.name)
     return {"report.html": export_html(notebook, params.heading),
-            "summary.json": summary_json(summary)}
+            "summary.json": summary_json(summary, warnings)}
 
 
 class NotebookFailed(RenderError):
@@ -432,6 +471,7 @@ class Job:
     named: bool = False  # in a batch, every message leads with its params file
     pdf: bool = False
     allow_empty: bool = False
+    docx: bool = False
 
 
 def _render_one(job: Job) -> Outcome:
@@ -442,7 +482,7 @@ def _render_one(job: Job) -> Outcome:
         _busy = True
         return Outcome(job.params, render(job.params, job.out_root, job.notebook, job.pdf,
                                           kernel=job.kernel, timeout=job.timeout,
-                                          allow_empty=job.allow_empty), None)
+                                          allow_empty=job.allow_empty, docx=job.docx), None)
     except RenderError as err:
         return Outcome(job.params, None, _naming(job, err))
     except PerfkitError as err:
@@ -465,7 +505,7 @@ def render_many(params_paths: Iterable[Path], out_root: Path, jobs: int | None =
                 on_done: Callable[[Outcome], None] | None = None,
                 notebook: Path = NOTEBOOK, pdf: bool = False, *, kernel: bool = False,
                 timeout: float | None = DEFAULT_TIMEOUT,
-                allow_empty: bool = False) -> list[Outcome]:
+                allow_empty: bool = False, docx: bool = False) -> list[Outcome]:
     """Render several params files in worker processes, at most one per core.
 
     Each worker imports the toolchain once and renders several quarters in turn. A signal
@@ -474,7 +514,7 @@ def render_many(params_paths: Iterable[Path], out_root: Path, jobs: int | None =
     """
     paths = list(params_paths)
     todo = [Job(Path(p), Path(out_root), notebook, kernel, timeout, len(paths) > 1, pdf,
-                allow_empty) for p in paths]
+                allow_empty, docx) for p in paths]
     if len(todo) == 1:
         outcome = _render_one(todo[0])
         if on_done:

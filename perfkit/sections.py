@@ -8,6 +8,8 @@ and nbconvert writes into the HTML file.
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -113,7 +115,7 @@ class Report:
                  f"{self.params.quarter}, for the leadership team's follow-up.")
         parts = [f"<p>{esc(intro)}</p>"]
         if self.summary.rollup.overall.milestones.total:
-            parts.append(self._milestone_table(slipping, f"{ms.capitalize()} rated {ms_words}"))
+            parts.append(self._exception_table(slipping, f"{ms.capitalize()} rated {ms_words}"))
         if self.summary.rollup.overall.measures.total:
             parts.append(self._measure_table(missed, f"{me.capitalize()} rated {me_words}"))
         return section("exceptions", "Exceptions", *parts)
@@ -128,17 +130,15 @@ class Report:
         intro = ("Rows that could not be checked, and rows that need a second look. Every "
                  "milestone and measure in the plan appears in the report, either with its "
                  "status or here.")
+        single, grouped = group_findings(issues)
         rows = [[esc(r.id), esc(r.issue.label), esc(r.name), esc(r.detail)]
-                for r in issues.itertuples()]
+                for r in single.itertuples()]
         parts = [f"<p>{esc(intro)}</p>",
                  "<ul>" + "".join(f"<li>{esc(x)}</li>" for x in lines) + "</ul>",
-                 table("Data quality findings", ["ID", "Finding", "Name", "Detail"], rows)]
-        if self.params.covering:
-            typed = [[esc(f"Line {w.line}"), esc(w.found), esc(w.message)]
-                     for w in self.covering_warnings]
-            parts += ['<h3 id="covering-warnings">Figures typed by hand in the covering report</h3>',
-                      table(f"Years and figures typed by hand in {Path(self.params.covering).name}",
-                            ["Where", "Typed", "Why it matters"], typed)]
+                 *(_grouped_finding(self.scheme, issue, detail, rows)
+                   for (issue, detail), rows in grouped),
+                 *([table("Data quality findings", ["ID", "Finding", "Name", "Detail"], rows)]
+                   if rows or not grouped else [])]
         return section("data-quality", "Data quality", *parts)
 
     def trends(self) -> Fragment:
@@ -166,7 +166,7 @@ class Report:
 
         p = self.params
         rows = [
-            ["Data source", esc(p.data)],
+            ["Data source", esc(shown_path(p.data))],
             ["Year", esc(p.year)],
             ["Quarter", esc(p.quarter)],
             ["Organisation", esc(p.organisation or "Not given")],
@@ -276,7 +276,10 @@ class Report:
         # What the councils' own reports print beside each milestone, when the data has it.
         extra = [c for c in ("objective", "lead") if c in rows
                  and rows[c].fillna("").astype(str).str.strip().ne("").any()]
-        body = [[f"{esc(r.milestone_id)} – {esc(r.title)}",
+        # The anchor the exceptions link to, at the end of the title (the cell begins with
+        # the ID, as every reader and test of the page expects).
+        body = [[f'{esc(r.milestone_id)} – {esc(r.title)}<span id="{row_id(r.milestone_id)}">'
+                 "</span>",
                  *(esc(getattr(r, c) or "") for c in extra),
                  state_badge(self.scheme, Part.MILESTONES, r.rag),
                  *([travel_text(r.travel)] if travel else []),
@@ -284,7 +287,27 @@ class Report:
                 for r in rows.itertuples()]
         headers = [self.scheme.nouns.milestone[0].capitalize(), *(c.capitalize() for c in extra),
                    "Status", *(["Since last quarter"] if travel else []), "Progress"]
-        return table(caption, headers, body, css="milestones")
+        # In print a row is kept whole, title, badge and progress, unless its note is long
+        # enough to leave most of a page blank if moved: then it may continue overleaf.
+        long = ["long" if len(re.sub(r"<[^>]*>", "", clean(r.progress))) > LONG_NOTE else ""
+                for r in rows.itertuples()]
+        return table(caption, headers, body, css="milestones", row_css=long)
+
+    def _exception_table(self, rows: pd.DataFrame, caption: str) -> str:
+        """Exceptions in brief: the status, the note's opening (the reason, and the action
+        where the officer gives one first) and a link to the whole note, printed above."""
+        extra = [c for c in ("lead",) if c in rows
+                 and rows[c].fillna("").astype(str).str.strip().ne("").any()]
+        body = [[f"{esc(r.milestone_id)} – {esc(r.title)}",
+                 *(esc(getattr(r, c) or "") for c in extra),
+                 state_badge(self.scheme, Part.MILESTONES, r.rag),
+                 f"{esc(opening(r.progress))} "
+                 f'<a href="#{row_id(r.milestone_id)}">Full progress note for '
+                 f"{esc(r.milestone_id)}</a>"]
+                for r in rows.itertuples()]
+        headers = [self.scheme.nouns.milestone[0].capitalize(), *(c.capitalize() for c in extra),
+                   "Status", "Reason and action"]
+        return table(caption, headers, body, css="milestones exceptions")
 
     def _measure_table(self, rows: pd.DataFrame, caption: str) -> str:
         travel = self._has_travel
@@ -313,6 +336,70 @@ class Report:
         values = pd.DataFrame(frames, columns=["measure", "quarter", "value", "bar", "unit"])
         held = values.groupby("measure")["quarter"].transform("count")
         return values[held >= 2].reset_index(drop=True)
+
+
+#: Characters of progress note above which a milestone's row may break across pages in
+#: print: about half an A4 page in the progress column.
+LONG_NOTE = 1800
+
+
+def row_id(milestone_id: object) -> str:
+    """The page anchor of a milestone's row in its priority's table.
+
+    >>> row_id("TB 1/a")
+    'milestone-TB-1-a'
+    """
+    return "milestone-" + re.sub(r"[^A-Za-z0-9_-]", "-", str(milestone_id))
+
+
+def opening(note: object, limit: int = 240) -> str:
+    """A progress note's first sentence as plain text, for the exceptions' summary.
+
+    >>> opening("<p>Delayed by the contractor. The new date is May.</p><ul><li>x</li></ul>")
+    'Delayed by the contractor.'
+    >>> opening("Our priorities:<ul><li>homes</li><li>roads</li></ul>")
+    'Our priorities: homes; roads'
+    """
+    # list items read as a list in one line: "priorities: homes; roads; parks"
+    items = re.sub(r"\s*</li>\s*(?=<li\b)", "; ", clean(note))
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]*>", " ", items)).strip()
+    text = html.unescape(text)
+    first = re.match(r"(.+?[.!?])(\s|$)", text)
+    text = first[1] if first else text
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
+
+
+def shown_path(data: str) -> str:
+    """The data source as the public page names it: as the params file gives it when
+    relative, else only its own name (a server's folders are not the public's business).
+
+    >>> shown_path("data/chesterfield"), shown_path("/srv/perf/data/chesterfield")
+    ('data/chesterfield', 'chesterfield')
+    """
+    path = Path(data)
+    return path.name if path.is_absolute() else data
+
+
+def group_findings(issues: pd.DataFrame, least: int = 3):
+    """Split findings into single rows and groups of ``least`` or more that say the same
+    thing (same finding and detail): 26 rows of "not due this quarter" read as one."""
+    if not len(issues):
+        return issues, []
+    key = issues["issue"].astype(str) + "\x00" + issues["detail"].astype(str)
+    sizes = key.map(key.value_counts())
+    grouped = [((rows["issue"].iloc[0], rows["detail"].iloc[0]), rows)
+               for _, rows in issues[sizes >= least].groupby(key[sizes >= least], sort=False)]
+    return issues[sizes < least], grouped
+
+
+def _grouped_finding(scheme: Scheme, issue: Issue, detail: str, rows: pd.DataFrame) -> str:
+    kinds = set(rows.get("table", pd.Series(dtype=str)))
+    noun = ("items" if len(kinds) > 1 or not kinds else
+            scheme.nouns.milestone[1] if "milestone" in kinds else scheme.nouns.measure[1])
+    names = "; ".join(f'<span class="finding-id">{esc(r.id)}</span> {esc(r.name)}'
+                      for r in rows.itertuples())
+    return (f'<p class="finding-group"><strong>{len(rows)} {esc(noun)}: '
+            f"{esc(issue.label.lower())}.</strong> {esc(detail)} {names}.</p>")
 
 
 def _in_ipython() -> bool:

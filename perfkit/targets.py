@@ -333,6 +333,24 @@ def _tolerance(tolerance: object) -> Tolerance:
 
 # --- showing numbers back to a reader ----------------------------------------------------
 
+_MSS = re.compile(r"\s*(\d{1,3})\.([0-5]\d)\s*")
+
+
+def minutes_and_seconds(text: object, duration_unit: str | None) -> float | None:
+    """Seconds that a bare value would be if written m.ss ("3.26" as 3 min 26 s), when the
+    target is in minutes and the value could be read either way; else None.
+
+    >>> minutes_and_seconds("3.26", "minutes"), minutes_and_seconds("3.75", "minutes")
+    (206.0, None)
+    >>> minutes_and_seconds("3.26", None), minutes_and_seconds("3:26", "minutes")
+    (None, None)
+    """
+    if duration_unit != "minutes" or not isinstance(text, str):
+        return None
+    found = _MSS.fullmatch(text)
+    return float(int(found[1]) * 60 + int(found[2])) if found else None
+
+
 def show(number: float, unit: Unit) -> str:
     """A number as a report prints it.
 
@@ -484,6 +502,10 @@ def judge(
     if profile is Profile.CUMULATIVE:
         bar_text += f" due by quarter {quarter} ({show(target.number, unit)} for the year)"
     got_text = show(got, unit)
+    if unit is Unit.DURATION and value.duration_unit is None and target.duration_unit:
+        # A bare number read in the target's unit: say so, since "3.26" may have been meant
+        # as 3 minutes 26 seconds (m.ss) rather than 3.26 minutes.
+        got_text = f"{shown}, read as {shown} {target.duration_unit} ({got_text}),"
     side = ("above" if got > bar else "at") if higher else ("below" if got < bar else "at")
     if passed:
         return _verdict(Status.MET, bar, f"{got_text} is {side} the target of {bar_text}.")
@@ -787,7 +809,7 @@ def check_many(
     >>> [s.value for s in checks["status"]], checks["bar"].tolist()
     (['met', 'missed', 'missed'], [19700.0, 60.0, nan])
     >>> checks["reason"][1]
-    '3 min 16 s is above the target of 1 min, outside the 10% tolerance.'
+    '3.26, read as 3.26 minutes (3 min 16 s), is above the target of 1 min, outside the 10% tolerance.'
     """
     codes, bars = grade(target, value, quarter=quarter, polarity=polarity, profile=profile,
                         tolerance=tolerance, previous=previous, low_target=low_target)

@@ -93,8 +93,16 @@ def test_two_params_files_render_in_parallel_with_a_line_each_in_a_log(tmp_path,
     # Not a terminal (a scheduler's log): no progress bar, one line per report, then a tally.
     assert "\r" not in done.stderr and "Rendering" not in done.stderr
     assert done.stderr.splitlines()[-1] == "perfkit: 2 rendered, 0 failed"
-    assert sorted(done.stdout.splitlines()) == [f"wrote {out.resolve() / s / 'report.html'}"
-                                                for s in ("2022-23-Q1", "2022-23-Q2")]
+    # each line says when it was written; the report's line says how long it took
+    lines = [re.sub(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ ", "", line)
+             for line in done.stdout.splitlines()]
+    assert len(lines) == len(done.stdout.splitlines())
+    wrote = sorted(re.sub(r" in \d+\.\d s$", "", line) for line in lines
+                   if line.startswith("wrote "))
+    assert wrote == [f"wrote {out.resolve() / s / 'report.html'}"
+                     for s in ("2022-23-Q1", "2022-23-Q2")]
+    assert sorted(line for line in lines if not line.startswith("wrote ")) == [
+        f"{s}: added report.html, report.ipynb, summary.json" for s in ("2022-23-Q1", "2022-23-Q2")]
     for slug in ("2022-23-Q1", "2022-23-Q2"):
         assert sorted(p.name for p in (out / slug).iterdir()) == ["report.html", "report.ipynb", "summary.json"]
     q2_page = (out / "2022-23-Q2" / "report.html").read_text()

@@ -1,0 +1,119 @@
+"""Charts fitted to a page and to a phone (perfkit/fit.py), on specs and in a real browser."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from browser import ARGS, axe_violations, require_browser, visit
+from conftest import ROOT, write_params
+from longtext import LONG_NAMES, write_long_text
+from perfkit import fit
+
+
+@pytest.mark.parametrize("text, chars, lines", [
+    ("All priorities", 15, ["All priorities"]),
+    ("Improving quality of life for local people", 15,
+     ["Improving", "quality of life", "for local", "people"]),
+    ("Supercalifragilisticexpialidocious housing", 15,
+     ["Supercalifragilisticexpialidocious", "housing"]),  # a long word stays whole
+    (LONG_NAMES["TB"], 30, ["Making Chesterfield a thriving", "borough where everyone can",
+                            "prosper and feel proud Making", "Ch"]),
+])
+def test_labels_break_at_spaces_and_are_never_cut(text, chars, lines):
+    assert fit.label_lines(text, chars) == lines
+    assert " ".join(lines) == text
+
+
+def _summary(tmp_path):
+    from perfkit.sections import open_report
+
+    return open_report(str(write_long_text(tmp_path / "data")), "2022/23", 2)
+
+
+def test_every_chart_is_fitted_for_a_phone(tmp_path):
+    figures = _summary(tmp_path).figures()
+    assert {"chart-milestones", "chart-measures", "chart-rag-trend",
+            "chart-measure-trend"} <= set(figures)
+    for ident, figure in figures.items():
+        spec = figure.chart.to_dict()
+        page, phone = fit.for_page(spec), fit.for_phone(spec)
+        text = str(page) + str(phone)
+        assert "labelLimit': 0" in text and "labelLimit': 260" not in text, ident
+        for node in fit._nodes(phone):
+            assert node.get("width", 0) <= fit.PHONE_ROW_WIDTH, ident
+            assert "hconcat" not in node, ident
+            if "facet" in node or "concat" in node:
+                assert node.get("columns") == 1, ident
+    bars = fit.for_phone(figures["chart-milestones"].chart.to_dict())
+    # a horizontal bar chart puts each name above its bar, and every band fits its lines
+    assert bars["layer"][0]["encoding"]["y"]["axis"]["labelAlign"] == "left"
+    lines = max(len(fit.label_lines(n, fit.PHONE_ROW_CHARS)) for n in LONG_NAMES.values())
+    assert bars["height"]["step"] >= lines * fit.LINE_HEIGHT + fit.BAR
+
+
+def test_each_bar_says_its_group_count_and_status(tmp_path):
+    figure = _summary(tmp_path).figures()["chart-milestones"]
+    spec = figure.chart.to_dict()
+    assert spec["layer"][0]["encoding"]["description"]["field"] == "_aria"
+    assert spec["layer"][1]["mark"]["aria"] is False  # the drawn counts are not read twice
+    words = {row["_aria"] for rows in spec["datasets"].values() for row in rows}
+    assert f"{LONG_NAMES['TB']}: 14 green" in words
+
+
+# -- in a browser, with 90-character priority names ---------------------------------------------
+
+@pytest.fixture(scope="module")
+def long_report(tmp_path_factory):
+    base = tmp_path_factory.mktemp("long")
+    params = write_params(base / "long.yaml", write_long_text(base / "data"), 2)
+    done = subprocess.run([sys.executable, "-m", "perfkit.cli", "report", str(params), "--out",
+                           str(base / "out")], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr
+    return base / "out" / "2022-23-Q2" / "report.html"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    path = require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=path, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+# Every chart drawn on the page: its box, its smallest text as drawn, and any text cut with "…".
+CHARTS = """() => [...document.querySelectorAll('.chart-svg')]
+    .filter(box => box.getBoundingClientRect().width > 0)
+    .map(box => { const svg = box.querySelector('svg'); const r = svg.getBoundingClientRect();
+        const scale = r.width / svg.width.baseVal.value;
+        const texts = [...svg.querySelectorAll('text')];
+        return {left: r.left, right: r.right, scrolls: box.scrollWidth > box.clientWidth,
+                smallest: Math.min(...texts.map(t => parseFloat(getComputedStyle(t).fontSize) * scale)),
+                cut: texts.map(t => t.textContent).filter(t => t.includes('…')),
+                text: texts.map(t => t.textContent).join(' '),
+                marks: [...svg.querySelectorAll('[role=graphics-symbol]')]
+                    .map(m => m.getAttribute('aria-label'))}; })"""
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_long_names_wrap_and_every_chart_fits(browser, long_report, width):
+    seen = visit(browser, long_report, width=width)
+    charts = seen.page.evaluate(CHARTS)
+    assert len(charts) == 4  # the dashboard's two and the two trend charts
+    for chart in charts:
+        assert chart["cut"] == []
+        assert chart["left"] >= 0 and chart["right"] <= width and not chart["scrolls"]
+        assert chart["smallest"] >= 10
+    words = " ".join(chart["text"] for chart in charts)
+    for name in LONG_NAMES.values():
+        assert name.split()[-1] in words  # the last word of each name is drawn
+    marks = [m for chart in charts for m in chart["marks"]]
+    assert f"{LONG_NAMES['TB']}: 14 green" in marks
+    assert seen.page.evaluate("document.documentElement.scrollWidth") <= width
+    assert axe_violations(seen.page) == []
