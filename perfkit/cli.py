@@ -17,13 +17,15 @@ EXIT_BAD_INPUT = 2
 
 def _summary(args: argparse.Namespace) -> int:
     from perfkit.load import load_dataset
-    from perfkit.params import load_params
+    from perfkit.params import layout_path, load_params
     from perfkit.scheme import Part, load_scheme
     from perfkit.summary import summarise
 
     params, data = load_params(args.params)
-    scheme = load_scheme(params.scheme, Path(args.params).resolve().parent)
-    result = summarise(load_dataset(data, scheme), params.year, params.quarter, scheme,
+    base = Path(args.params).resolve().parent
+    scheme = load_scheme(params.scheme, base)
+    result = summarise(load_dataset(data, scheme, layout_path(params, base)), params.year,
+                       params.quarter, scheme,
                        allow_empty=args.allow_empty or params.allow_empty)
     if args.json:
         print(json.dumps(result.rollup.to_summary(), indent=2))
@@ -109,7 +111,16 @@ def _report(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from perfkit.load import load_dataset
 
-    dataset = load_dataset(args.data)
+    if args.data.suffix.lower() in (".yaml", ".yml") and args.data.is_file():
+        # A params file: its data, read through its layout and checked against its scheme.
+        from perfkit.params import layout_path, load_params
+        from perfkit.scheme import load_scheme
+
+        params, data = load_params(args.data)
+        base = args.data.resolve().parent
+        dataset = load_dataset(data, load_scheme(params.scheme, base), layout_path(params, base))
+    else:
+        dataset = load_dataset(args.data)
     print(f"{args.data}: {len(dataset.milestones)} milestones, {len(dataset.measures)} measures; "
           "no problems found")
     return 0
@@ -173,9 +184,11 @@ def build_parser() -> argparse.ArgumentParser:
                          help="summarise a quarter the data holds no update for")
     summary.set_defaults(run=_summary)
 
-    check = _command(commands, "check", "validate a dataset folder or workbook",
-                     "perfkit check data/chesterfield")
-    check.add_argument("data", type=Path, help="a dataset folder or .xlsx workbook")
+    check = _command(commands, "check", "validate a params file's data (with its scheme and "
+                     "layout), or a dataset folder or workbook (with the default scheme)",
+                     "perfkit check params/2022-23-Q2.yaml")
+    check.add_argument("data", type=Path,
+                       help="a params YAML file, or a dataset folder or .xlsx workbook")
     check.set_defaults(run=_check)
     return parser
 

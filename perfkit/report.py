@@ -182,12 +182,13 @@ class _Inputs:
 def _inputs(params_path: Path, params, data: Path) -> _Inputs:
     """Validate the scheme, the data and the covering report, and work out the quarter."""
     from perfkit import cache
-    from perfkit.params import resolve_beside
+    from perfkit.params import layout_path, resolve_beside
     from perfkit.scheme import load_scheme
 
     scheme = load_scheme(params.scheme, params_path.resolve().parent)
     dataset, summary = cache.summarise(data, params.year, params.quarter, scheme,
-                                       allow_empty=params.allow_empty)
+                                       allow_empty=params.allow_empty,
+                                       layout=layout_path(params, params_path.resolve().parent))
     covering = covering_path = None
     if params.covering:
         # Checked before the notebook runs: an unknown field fails fast, naming its line.
@@ -204,16 +205,20 @@ def _inputs(params_path: Path, params, data: Path) -> _Inputs:
 def _make(inputs: _Inputs, folder: Path, notebook: Path, executed: Path, kernel: bool,
           timeout: float | None, pdf: bool) -> tuple[dict[str, str | bytes], Rendered]:
     """Run the notebook (papermill writes it to ``executed``) and make the other files."""
+    from perfkit.params import layout_path
     from perfkit.scheme import scheme_reference
 
     params, covering, summary = inputs.params, inputs.covering, inputs.summary
+    layout = layout_path(params, inputs.params_path.resolve().parent)
     parameters = {"data": str(inputs.data), "year": params.year, "quarter": params.quarter,
                   "organisation": params.organisation, "title": params.title,
                   "covering": str(inputs.covering_path) if covering else None,
                   "plan_span": params.plan_span,
                   "scheme": scheme_reference(params.scheme,
                                              inputs.params_path.resolve().parent),
-                  "allow_empty": params.allow_empty}
+                  "allow_empty": params.allow_empty,
+                  # Only when set, so a notebook of the council's own from before layouts runs.
+                  **({"layout": str(layout)} if layout else {})}
     try:
         nb = execute(notebook, parameters, executed, kernel=kernel, timeout=timeout)
     except NotebookFailed as err:
@@ -266,7 +271,7 @@ def export_notebook(notebook, base: str | Path | None = None) -> dict[str, str]:
     These are the files ``perfkit report`` writes for the same parameters.
     """
     from perfkit import cache
-    from perfkit.params import check_params, resolve_data
+    from perfkit.params import check_params, layout_path, resolve_data
 
     from perfkit.scheme import load_scheme
 
@@ -276,7 +281,8 @@ def export_notebook(notebook, base: str | Path | None = None) -> dict[str, str]:
     data = resolve_data(params.data, folder)
     scheme = load_scheme(params.scheme, folder)
     _, summary = cache.summarise(data, params.year, params.quarter, scheme,
-                                 allow_empty=params.allow_empty)
+                                 allow_empty=params.allow_empty,
+                                 layout=layout_path(params, folder))
     return {"report.html": export_html(notebook, params.heading),
             "summary.json": summary_json(summary)}
 
@@ -501,13 +507,14 @@ def _prepare(todo: list[Job]) -> Iterator[Outcome]:
     left to the worker that renders it, so they are worked out in parallel.
     """
     from perfkit import cache
-    from perfkit.params import load_params
+    from perfkit.params import layout_path, load_params
     from perfkit.scheme import load_scheme
 
     for job in todo:
         try:
             params, data = load_params(job.params)
-            cache.load(data, load_scheme(params.scheme, job.params.resolve().parent))
+            base = job.params.resolve().parent
+            cache.load(data, load_scheme(params.scheme, base), layout_path(params, base))
         except PerfkitError as err:
             yield Outcome(job.params, None, _naming(job, err), bad_input=True)
 

@@ -326,7 +326,7 @@ def open_report(data: str, year: str, quarter: int, organisation: str = "",
                 title: str | None = None, covering: str | None = None,
                 plan_span: str | None = None, scheme: str = "chesterfield",
                 allow_empty: bool = False, history: Sequence[str] | None = None,
-                base: str | Path | None = None) -> Report:
+                base: str | Path | None = None, layout: str | None = None) -> Report:
     """Validate the parameters, load the data and compute the quarter, ready for sections.
 
     ``history`` is the kernel's input history, ``In``: a parameter papermill injected that
@@ -342,7 +342,7 @@ def open_report(data: str, year: str, quarter: int, organisation: str = "",
         use_offline_charts()
     values = dict(data=str(data), year=year, quarter=quarter, organisation=organisation or "",
                   title=title, covering=covering, plan_span=plan_span,
-                  scheme=scheme or "chesterfield", allow_empty=allow_empty)
+                  scheme=scheme or "chesterfield", allow_empty=allow_empty, layout=layout)
     injected = injected_parameters(history or [])
     if injected:
         # A papermill run: an optional key its params file leaves out means what it means to
@@ -360,8 +360,9 @@ def open_report(data: str, year: str, quarter: int, organisation: str = "",
             "option (or --cwd NOTEBOOK_FOLDER); an absolute path works from anywhere.")
     chosen = load_scheme(params.scheme, folder)
     # In-process (perfkit's engine) these are the objects `perfkit report` already validated.
+    layout_file = resolve_data(params.layout, folder) if params.layout else None
     dataset, summary = cache.summarise(path, params.year, params.quarter, chosen,
-                                       allow_empty=params.allow_empty)
+                                       allow_empty=params.allow_empty, layout=layout_file)
     warnings = []
     if params.covering:
         from perfkit.covering import read_source, hand_typed
