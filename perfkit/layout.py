@@ -647,7 +647,9 @@ def _read_row(build: _Build, index: int, source: Source, where: str, number: int
         value, heading = figures.get(at, ("", heads.get("value", "")))
         if heading_key(value) in {heading_key(w) for w in layout.not_yet}:
             value = "Not yet due"
-        update = {"year": at[0], "quarter": at[1], "measure_id": ident, "value": value}
+        update = {"year": at[0], "quarter": at[1], "measure_id": ident}
+        if "value" in heads or periods:  # an officer's status alone has no value column
+            update["value"] = value
         if at == own:
             if "status" in heads:
                 update["rag"] = cell("status")
