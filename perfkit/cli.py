@@ -126,6 +126,24 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _init(args: argparse.Namespace) -> int:
+    from perfkit.init import check, init
+
+    done = init(args.files, args.out, force=args.force)
+    for line in done.report:
+        print(line)
+    print(f"wrote {done.params}, {done.layout.name}, {done.scheme.name} and "
+          f"{done.notebook.name} in {done.params.parent}")
+    try:
+        print(check(done))
+    except PerfkitError:
+        print("perfkit: the guess does not check yet; fix the files above and run "
+              f"`perfkit check {done.params}`", file=sys.stderr)
+        raise
+    print(f"next: review the lines marked review, then `perfkit report {done.params}`")
+    return 0
+
+
 EXIT_CODES = """exit codes:
   0  success
   1  a run failed after its input was accepted (the notebook or the export failed)
@@ -190,6 +208,17 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("data", type=Path,
                        help="a params YAML file, or a dataset folder or .xlsx workbook")
     check.set_defaults(run=_check)
+
+    start = _command(commands, "init", "guess a params file, layout and scheme from a "
+                     "council's own spreadsheets, and check them",
+                     "perfkit init 'Performance Q2 2023-24.xlsx' --out council")
+    start.add_argument("files", type=Path, nargs="+", help="the council's .xlsx or .csv files")
+    start.add_argument("--out", type=Path, required=True,
+                       help="the folder to write params.yaml, layout.yaml, scheme.yaml and "
+                            "the notebook into")
+    start.add_argument("--force", action="store_true",
+                       help="replace those files if the folder already holds them")
+    start.set_defaults(run=_init)
     return parser
 
 
