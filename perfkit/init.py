@@ -340,11 +340,12 @@ def _key(label: str, taken: set[str]) -> str:
     return key
 
 
-def build_statuses(words: Counter, checks: bool) -> list[dict]:
+def build_statuses(words: Counter) -> list[dict]:
     """Status definitions for the words found, best first, each coloured by its class.
 
-    With ``checks``, the first good, middling and bad words also stand for the target
-    check's met, near and missed.
+    None stands for a target check's outcome: a measure the officer rated is counted under
+    the officer's word, one not rated under perfkit's own Met, Near target or Missed, so each
+    word is counted exactly as often as the sheet has it.
     """
     spelled: dict[str, str] = {}
     for word in words:
@@ -352,7 +353,7 @@ def build_statuses(words: Counter, checks: bool) -> list[dict]:
     found = sorted(spelled.values(), key=lambda w: (_ORDER.index(classify(w)[0]),
                                                     -words[w]))
     taken: set[str] = set()
-    defs, given = [], set()
+    defs = []
     for word in found:
         name, colour, text, rank, _ = classify(word)
         letter = _LETTERS.get(heading_key(word))
@@ -367,10 +368,6 @@ def build_statuses(words: Counter, checks: bool) -> list[dict]:
             entry["exception"] = True
         verb = "{have} " if label.lower().split()[0] in _HAVE else "{are} "
         entry["says"] = verb + label.lower()
-        check = {"good": "met", "middling": "near", "bad": "missed"}.get(name)
-        if checks and check and check not in given:
-            entry["check"] = [check]
-            given.add(check)
         defs.append(entry)
     return defs
 
@@ -425,9 +422,9 @@ def build_scheme(guesses: list[Guess], name: str) -> dict:
     any_milestones = any(g.holds in (Holds.MILESTONES, Holds.BOTH) for g in guesses)
     any_measures = any(g.holds in (Holds.MEASURES, Holds.BOTH) for g in guesses)
     if any_milestones:
-        scheme["milestone_statuses"] = build_statuses(words[Holds.MILESTONES], False)
+        scheme["milestone_statuses"] = build_statuses(words[Holds.MILESTONES])
     if any_measures:
-        scheme["measure_statuses"] = (build_statuses(words[Holds.MEASURES], checked)
+        scheme["measure_statuses"] = (build_statuses(words[Holds.MEASURES])
                                       if words[Holds.MEASURES] else [dict(s) for s in _CHECKED])
     headlines = []
     for part, noun in (("milestone", milestone), ("measure", measure)):
