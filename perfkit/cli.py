@@ -229,6 +229,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with stop_on_signals():
             return args.run(args)
+    except BrokenPipeError:
+        # The reader stopped reading (`perfkit summary ... | head`): what it wanted it has.
+        # Python would report the closed pipe again when it flushes stdout on exit.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except PerfkitError as err:
         # Bad input is the user's to fix: say what and where, never a traceback.
         print(f"perfkit: {err}", file=sys.stderr)

@@ -100,6 +100,8 @@ class Issue(StrEnum):
     UNREADABLE_VALUE = "unreadable_value"
     RAG_DISAGREES = "rag_disagrees"
     NOT_DUE = "not_due"
+    #: No polarity given or worded, and the other direction would give another verdict.
+    POLARITY_ASSUMED = "polarity_assumed"
 
     @property
     def label(self) -> str:
@@ -109,6 +111,7 @@ class Issue(StrEnum):
             "unreadable_value": "Value not readable",
             "rag_disagrees": "Officer's RAG differs from the check",
             "not_due": "Not due this quarter",
+            "polarity_assumed": "Direction assumed",
         }[self]
 
 
