@@ -298,3 +298,66 @@ def test_a_plan_with_no_rows_is_refused(tmp_path):
 def test_parse_layout_takes_a_mapping():
     with pytest.raises(LayoutError, match="expected a mapping"):
         parse_layout(["sources"])
+
+
+# --- what the council's data means ----------------------------------------------------------
+
+def test_a_blank_target_is_no_target(sample_copy):
+    path = sample_copy / "measures.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    ident = frame.loc[frame["target"] == "60%", "measure_id"].iloc[0]
+    frame.loc[frame["measure_id"] == ident, "target"] = ""
+    frame.to_csv(path, index=False)
+    from perfkit.assess import assess_quarter
+
+    quarter = assess_quarter(load_dataset(sample_copy), "2022/23", 2)
+    row = quarter.measures.set_index("measure_id").loc[ident]
+    assert row["status"] == "no_target"
+    assert "no target" in row["reason"]
+
+
+def test_a_direction_assumed_where_the_verdict_rests_on_it_is_a_finding():
+    from perfkit.assess import assess_quarter
+
+    params, scheme, dataset = _load(NATIVE / "wide" / "params.yaml")
+    issues = assess_quarter(dataset, params.year, params.quarter, scheme).issues
+    assumed = issues[issues["issue"] == "polarity_assumed"].set_index("name")["detail"]
+    # 2.75% of sites below the standard against 8%: red if higher is better, as assumed.
+    detail = assumed["% of sites falling below the cleanliness standard"]
+    assert "higher was taken as better" in detail
+    assert "Were lower better, it would be met" in detail
+    # A duration defaults to lower is better; that is a guess too.
+    assert "so lower was taken as better" in assumed["Average days to relet council homes"]
+    # No target, no verdict to rest on a direction.
+    assert "Number of households in temporary accommodation" not in assumed
+    # The titled shape gives every polarity: nothing is assumed.
+    params, scheme, dataset = _load(NATIVE / "titled" / "params.yaml")
+    issues = assess_quarter(dataset, params.year, params.quarter, scheme).issues
+    assert "polarity_assumed" not in set(issues["issue"])
+
+
+def test_officer_rated_measures_raise_no_target_check_findings():
+    from perfkit.assess import assess_quarter
+
+    params, scheme, dataset = _load(NATIVE / "officer" / "params.yaml")
+    issues = assess_quarter(dataset, params.year, params.quarter, scheme).issues
+    assert issues.empty, issues
+
+
+def test_an_officer_measure_with_no_rating_is_still_a_missing_update(tmp_path):
+    from perfkit.assess import assess_quarter
+
+    folder = _copy("officer", tmp_path)
+    _replace(folder / "Corporate scorecard Q2.csv", "Off track,Two", ",Two")
+    params, scheme, dataset = _load(folder / "params.yaml")
+    issues = assess_quarter(dataset, params.year, params.quarter, scheme).issues
+    assert list(issues["issue"]) == ["missing_update"]
+    assert list(issues["name"]) == ["Empty homes brought back into use"]
+
+
+def test_a_closed_pipe_ends_quietly():
+    run = subprocess.run(f"{sys.executable} -m perfkit.cli summary "
+                         f"'{NATIVE / 'wide' / 'params.yaml'}' --json | head -1",
+                         shell=True, capture_output=True, text=True)
+    assert run.stdout == "{\n"
+    assert run.stderr == ""
