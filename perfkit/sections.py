@@ -30,6 +30,10 @@ from perfkit.summary import Summary
 from perfkit.targets import parse_target, parse_value
 
 
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _either(words: list[str]) -> str:
     if not words:
         return "nothing"
@@ -66,8 +70,13 @@ class Report:
         nouns = self.scheme.nouns
         checked = ("check against its target" if self.scheme.measure_source.value == "check"
                    else "status")
-        intro = (f"The charts show each {nouns.milestone[0]}'s {nouns.rating} and each "
-                 f"quarterly {nouns.measure[0]}'s {checked}, for the whole plan and for each "
+        overall = self.summary.rollup.overall
+        # A plan of measures only is not told about milestones' ratings, and the reverse.
+        shown = [text for text, total in (
+            (f"each {nouns.milestone[0]}'s {nouns.rating}", overall.milestones.total),
+            (f"each quarterly {nouns.measure[0]}'s {checked}", overall.measures.total))
+            if total] or [f"each {nouns.milestone[0]}'s {nouns.rating}"]
+        intro = (f"The charts show {' and '.join(shown)}, for the whole plan and for each "
                  "priority. Each bar is labelled with its number, and each chart's figures "
                  "are also given as a table below it.")
         figures = self.figures()
@@ -106,13 +115,18 @@ class Report:
         ms, me = scheme.nouns.milestone[1], scheme.nouns.measure[1]
         ms_words = _either([scheme.label(Part.MILESTONES, k).lower() for k in late])
         me_words = _either([scheme.label(Part.MEASURES, k).lower() for k in behind])
-        intro = (f"Every {scheme.nouns.milestone[0]} rated {ms_words} and every "
-                 f"{scheme.nouns.measure[0]} rated {me_words} at quarter "
-                 f"{self.params.quarter}, for the leadership team's follow-up.")
+        overall = self.summary.rollup.overall
+        listed = [f"every {noun} rated {said}" for noun, said, total, keys in (
+            (scheme.nouns.milestone[0], ms_words, overall.milestones.total, late),
+            (scheme.nouns.measure[0], me_words, overall.measures.total, behind))
+            if total and keys]
+        intro = (f"{_sentence(' and '.join(listed))} at quarter {self.params.quarter}, for the "
+                 "leadership team's follow-up." if listed else
+                 "The scheme marks no status as an exception, so nothing is listed here.")
         parts = [f"<p>{esc(intro)}</p>"]
-        if self.summary.rollup.overall.milestones.total:
+        if self.summary.rollup.overall.milestones.total and late:
             parts.append(self._milestone_table(slipping, f"{ms.capitalize()} rated {ms_words}"))
-        if self.summary.rollup.overall.measures.total:
+        if self.summary.rollup.overall.measures.total and behind:
             parts.append(self._measure_table(missed, f"{me.capitalize()} rated {me_words}"))
         return section("exceptions", "Exceptions", *parts)
 
