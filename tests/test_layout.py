@@ -361,3 +361,23 @@ def test_a_closed_pipe_ends_quietly():
                          shell=True, capture_output=True, text=True)
     assert run.stdout == "{\n"
     assert run.stderr == ""
+
+
+def test_a_layouts_no_target_and_not_yet_words(tmp_path):
+    folder = _copy("titled", tmp_path)
+    book = folder / "Corporate Plan Q4 2023-24.xlsx"
+    _set_cell(book, "Q4", "D5", "-")  # no target for new businesses supported
+    _set_cell(book, "Q4", "E7", "Awaiting year end")  # adults physically active
+    _replace(folder / "layout.yaml", "sources:", "no_target: ['-']\nnot_yet: [awaiting year end]\n"
+                                                 "sources:")
+    from perfkit.assess import assess_quarter
+
+    params, scheme, dataset = _load(folder / "params.yaml")
+    measures = dataset.measures.set_index("measure_id")
+    assert measures.loc["new-businesses-supported", "target"] == ""
+    updates = dataset.measure_updates.set_index("measure_id")
+    assert updates.loc["adults-physically-active", "value"] == "Not yet due"
+    states = assess_quarter(dataset, params.year, params.quarter, scheme) \
+        .measures.set_index("measure_id")["status"]
+    assert states["new-businesses-supported"] == "no_target"
+    assert states["adults-physically-active"] == "not_due"
