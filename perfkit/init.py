@@ -566,6 +566,13 @@ def _latest(guesses: list[Guess]) -> tuple[str, int]:
     for g in guesses:
         if g.quarter and g.year:
             held.append((g.year, g.quarter))
+        if Field_.QUARTER in g.columns:  # quarters as rows: the latest row's
+            years = (g.cells(g.columns[Field_.YEAR]) if Field_.YEAR in g.columns
+                     else [g.year] * len(g.body))
+            for year, text in zip(years, g.cells(g.columns[Field_.QUARTER])):
+                match = re.fullmatch(r"(?:q(?:uarter)?\s*)?([1-4])", text.strip().lower())
+                if match and year and financial_year(year):
+                    held.append((financial_year(year), int(match[1])))
         for heading, text in g.periods.items():
             period = Period.parse(text)
             cells = g.cells(heading)

@@ -822,10 +822,13 @@ def load_native(layout_path: str | Path, data: str | Path,
     found = validate(dataset, absent, scheme)
     if found:
         where = {dataset.where(t): t for t in Table}
-        told = []
+        told: dict[str, Problem] = {}
         for p in found:
             origin = origins.get((where.get(p.file), p.row))
-            told.append(origin.problem(p) if origin else p)
-        raise DataError(told)
+            problem = origin.problem(p) if origin else p
+            # One council cell feeds several tables (a year column: the priority, the
+            # measure and its update); it is named once.
+            told.setdefault(str(problem), problem)
+        raise DataError(list(told.values()))
     return dataset
 
