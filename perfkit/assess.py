@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from perfkit.load import Dataset
-from perfkit.scheme import Scheme, load_scheme
+from perfkit.scheme import Scheme, Source, load_scheme
 from perfkit.model import (
     STATUS_RAG, Frequency, Issue, Polarity, Profile, Rag, Status, Travel, previous_quarter,
     previous_year,
@@ -159,8 +159,10 @@ def _measures(dataset: Dataset, year: str, quarter: int, scheme: Scheme) -> pd.D
                                reasons=True), scheme)
     rows["state"] = [scheme.measure_state(s, o) for s, o in
                      zip(rows["status"], rows["officer_rag"])]
+    # The officer's word is the measure's status (not only compared with the check).
     rows["officer_rated"] = rows["officer_rag"].map(
-        lambda w: scheme.word_key("measures", w) is not None).astype(bool)
+        lambda w: scheme.measure_source is not Source.CHECK
+        and scheme.word_key("measures", w) is not None).astype(bool)
     rows["officer_rag"] = rows["officer_rag"].map(Rag.parse)
     rows["travel"] = [
         _value_travel(v, p, t, pol) for v, p, t, pol in
@@ -483,15 +485,11 @@ def _value_travel(value: str, previous: str, target_text: str, polarity: str) ->
 
 def _issues(milestones: pd.DataFrame, measures: pd.DataFrame, scheme: Scheme | None = None,
             quarter: int = 4) -> pd.DataFrame:
-    from perfkit.scheme import Part, Source
-
     found: list[dict] = []
     # A measure the officer rated takes the officer's word (measure_source officer, or
     # check_unless_officer with a rating): its target is not checked, so nothing about the
     # check is a finding, and a rating is an update even with no figure.
-    by_officer = scheme is not None and scheme.measure_source is not Source.CHECK
-    rated = (measures["state"].isin([s.key for s in scheme.statuses(Part.MEASURES)])
-             & measures["officer_rated"]) if by_officer and len(measures) else \
+    rated = measures["officer_rated"] if "officer_rated" in measures else \
         pd.Series(False, index=measures.index)
 
     def add(issue: Issue, table: str, row, name: str, detail: str) -> None:

@@ -154,6 +154,9 @@ def count_measures(rows: pd.DataFrame, scheme: Scheme | None = None) -> MeasureC
     scheme = scheme or load_scheme()
     by = {status.value: int((rows["status"] == status).sum()) for status in Status
           if status.value in _MEASURE_FIELDS}
+    if "officer_rated" in rows:
+        # A measure the officer rated has its update, figure or not: it is not missing.
+        by["missing"] = int(((rows["status"] == Status.MISSING) & ~rows["officer_rated"]).sum())
     tracked = by["met"] + by["near"] + by["missed"]
     statuses = ({k: int((rows["state"] == k).sum()) for k in scheme.keys(Part.MEASURES)}
                 if "state" in rows else {})

@@ -342,6 +342,10 @@ def test_officer_rated_measures_raise_no_target_check_findings():
     params, scheme, dataset = _load(NATIVE / "officer" / "params.yaml")
     issues = assess_quarter(dataset, params.year, params.quarter, scheme).issues
     assert issues.empty, issues
+    # A rating is the measure's update: none is counted or told as missing a figure.
+    summary = summarise(dataset, params.year, params.quarter, scheme)
+    assert summary.rollup.overall.measures.missing == 0
+    assert not any("no figure" in p for p in summary.paragraphs)
 
 
 def test_an_officer_measure_with_no_rating_is_still_a_missing_update(tmp_path):
