@@ -454,20 +454,24 @@ def heading_key(text: str) -> str:
 def make_id(name: str) -> str:
     """An ID made from a name, the same every quarter the name is the same.
 
+    A long name is cut at a word, and ends with four characters of its whole name's hash,
+    so two long names that begin alike still get two IDs.
+
+    >>> make_id("Council Tax collected")
+    'council-tax-collected'
     >>> make_id("% of sites falling below the cleanliness standard")
-    'pct-of-sites-falling-below-the'
+    'pct-of-sites-falling-below-the-98b8'
     >>> make_id("Council Tax collected") == make_id("council tax  collected ")
     True
     """
     words = re.findall(r"[a-z0-9]+", name.lower().replace("%", " pct "))
+    digest = hashlib.sha1(" ".join(words).encode()).hexdigest()
     slug = ""
     for word in words:
         if len(slug) + len(word) + 1 > 40:
-            break
+            return f"{slug}-{digest[:4]}" if slug else f"row-{digest[:8]}"
         slug = f"{slug}-{word}" if slug else word
-    if not slug:  # a name of symbols only, or one very long word
-        slug = "row-" + hashlib.sha1(heading_key(name).encode()).hexdigest()[:8]
-    return slug
+    return slug or f"row-{heading_key(name).encode().hex()[:8] or 'blank'}"
 
 
 # --- from the council's rows to the contract's tables -----------------------------------
@@ -507,7 +511,9 @@ def _read_source(build: _Build, index: int, source: Source, sheet: _Sheet) -> No
     at = source.header_row
     header = rows[at - 1] if len(rows) >= at else []
     positions = {heading_key(h): i for i, h in reversed(list(enumerate(header))) if h}
-    wanted = {**{f.value: h for f, h in source.columns.items()}, **{h: h for h in source.periods}}
+    # Fields by name; period columns by "@" and heading, so a heading never shadows a field.
+    wanted = {**{f.value: h for f, h in source.columns.items()},
+              **{f"@{h}": h for h in source.periods}}
     missing = [h for h in wanted.values() if heading_key(h) not in positions]
     if missing:
         found = ", ".join(repr(h) for h in header if h) or "nothing"
@@ -519,7 +525,7 @@ def _read_source(build: _Build, index: int, source: Source, sheet: _Sheet) -> No
         return
     col = {name: positions[heading_key(h)] for name, h in wanted.items()}
     heads = {name: header[i] for name, i in col.items()}
-    periods = {h: Period.parse(p) for h, p in source.periods.items()}
+    periods = {f"@{h}": Period.parse(p) for h, p in source.periods.items()}
     for number in range(at + 1, len(rows) + 1):
         cells = rows[number - 1]
         if not any(cells):
