@@ -343,24 +343,32 @@ def _key(label: str, taken: set[str]) -> str:
 def build_statuses(words: Counter) -> list[dict]:
     """Status definitions for the words found, best first, each coloured by its class.
 
+    >>> [(d["key"], d.get("short")) for d in build_statuses(Counter({"G": 3, "Green": 1,
+    ...                                                                "Off track": 2}))]
+    [('green', ['G']), ('off_track', None)]
+
     None stands for a target check's outcome: a measure the officer rated is counted under
     the officer's word, one not rated under perfkit's own Met, Near target or Missed, so each
     word is counted exactly as often as the sheet has it.
     """
-    spelled: dict[str, str] = {}
-    for word in words:
-        spelled.setdefault(heading_key(word), word)
-    found = sorted(spelled.values(), key=lambda w: (_ORDER.index(classify(w)[0]),
-                                                    -words[w]))
+    # One status per meaning: "G" and "Green", or "On track" and "On Track", are one.
+    groups: dict[str, list[str]] = {}
+    for word in sorted(words, key=lambda w: -words[w]):
+        label = _LETTERS.get(heading_key(word)) or (word.strip()[:1].upper() + word.strip()[1:])
+        groups.setdefault(heading_key(label), []).append(word)
+    found = sorted(groups.values(), key=lambda ws: (_ORDER.index(classify(ws[0])[0]),
+                                                    -sum(words[w] for w in ws)))
     taken: set[str] = set()
     defs = []
-    for word in found:
-        name, colour, text, rank, _ = classify(word)
-        letter = _LETTERS.get(heading_key(word))
-        label = letter or (word[:1].upper() + word[1:])
+    for spellings in found:
+        name, colour, text, rank, _ = classify(spellings[0])
+        full = [w for w in spellings if heading_key(w) not in _LETTERS]
+        letters = [w.strip().upper() for w in spellings if heading_key(w) in _LETTERS]
+        label = (full[0].strip() if full else _LETTERS[heading_key(spellings[0])])
+        label = label[:1].upper() + label[1:]
         entry: dict = {"key": _key(label, taken), "label": label}
-        if letter:
-            entry["short"] = [word.strip().upper()]
+        if letters:
+            entry["short"] = sorted(set(letters))
         entry.update({"colour": colour, "text": text})
         if rank is not None:
             entry["rank"] = rank
