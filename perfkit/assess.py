@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from perfkit.load import Dataset
-from perfkit.scheme import Scheme, load_scheme
+from perfkit.scheme import Scheme, Source, load_scheme
 from perfkit.model import (
     STATUS_RAG, Frequency, Issue, Polarity, Profile, Rag, Status, Travel, previous_quarter,
     previous_year,
@@ -58,7 +58,7 @@ def assess_quarter(dataset: Dataset, year: str, quarter: int,
     priorities = _priorities(dataset, year)
     milestones = _milestones(dataset, year, quarter, scheme)
     measures = _measures(dataset, year, quarter, scheme)
-    issues = _issues(milestones, measures)
+    issues = _issues(milestones, measures, scheme, quarter)
     return Quarter(year, quarter, priorities, milestones, measures, issues, scheme)
 
 
@@ -116,6 +116,38 @@ def _milestones(dataset: Dataset, year: str, quarter: int, scheme: Scheme) -> pd
     return rows.reset_index(drop=True)
 
 
+def _assumed_polarity(row, quarter: int) -> str | None:
+    """Why a measure's verdict rests on a direction nobody gave, or None.
+
+    The direction is assumed when the ``polarity`` column is blank and the target's words
+    do not say it ("Under", "at least"); it matters when the other direction would change
+    the verdict.
+    """
+    from perfkit.targets import check_target
+
+    if not Status(row["status"]).tracked or str(row.get("polarity") or "").strip():
+        return None
+    target = parse_target(row["bar_text"])
+    if target.polarity is not None:
+        return None
+    args = dict(quarter=quarter, profile=str(row.get("profile") or "") or "snapshot",
+                low_target=str(row.get("low_target") or "") or None)
+    tolerance = str(row.get("tolerance") or "")
+    if tolerance:
+        args["tolerance"] = tolerance
+    try:
+        higher = check_target(row["bar_text"], row["value"], polarity="higher", **args)
+        lower = check_target(row["bar_text"], row["value"], polarity="lower", **args)
+    except Exception:  # noqa: BLE001 - a finding is never worth failing the report for
+        return None
+    if higher.status == lower.status:
+        return None
+    assumed, other = ("higher", lower) if higher.status == row["status"] else ("lower", higher)
+    return (f"No polarity is given and the target's words do not say which way is better, "
+            f"so {assumed} was taken as better. Were {'lower' if assumed == 'higher' else 'higher'} "
+            f"better, it would be {other.status.label.lower()}; give the measure a polarity.")
+
+
 def _rag_travel(now: int | None, then: int | None) -> Travel | None:
     """Travel between two statuses' ranks; a status without a rank is not comparable."""
     if now is None or then is None:
@@ -130,6 +162,10 @@ def _measures(dataset: Dataset, year: str, quarter: int, scheme: Scheme) -> pd.D
                                reasons=True), scheme)
     rows["state"] = [scheme.measure_state(s, o) for s, o in
                      zip(rows["status"], rows["officer_rag"])]
+    # The officer's word is the measure's status (not only compared with the check).
+    rows["officer_rated"] = rows["officer_rag"].map(
+        lambda w: scheme.measure_source is not Source.CHECK
+        and scheme.word_key("measures", w) is not None).astype(bool)
     rows["officer_rag"] = rows["officer_rag"].map(Rag.parse)
     rows["travel"] = [
         _value_travel(v, p, t, pol) for v, p, t, pol in
@@ -450,8 +486,14 @@ def _value_travel(value: str, previous: str, target_text: str, polarity: str) ->
     return Travel.IMPROVED if better else Travel.DECLINED
 
 
-def _issues(milestones: pd.DataFrame, measures: pd.DataFrame) -> pd.DataFrame:
+def _issues(milestones: pd.DataFrame, measures: pd.DataFrame, scheme: Scheme | None = None,
+            quarter: int = 4) -> pd.DataFrame:
     found: list[dict] = []
+    # A measure the officer rated takes the officer's word (measure_source officer, or
+    # check_unless_officer with a rating): its target is not checked, so nothing about the
+    # check is a finding, and a rating is an update even with no figure.
+    rated = measures["officer_rated"] if "officer_rated" in measures else \
+        pd.Series(False, index=measures.index)
 
     def add(issue: Issue, table: str, row, name: str, detail: str) -> None:
         found.append({"issue": issue, "table": table, "id": row[f"{table}_id"],
@@ -460,8 +502,10 @@ def _issues(milestones: pd.DataFrame, measures: pd.DataFrame) -> pd.DataFrame:
     for _, row in milestones[milestones["rag"].isna()].iterrows():
         add(Issue.MISSING_UPDATE, "milestone", row, row["title"],
             "No RAG status was given for this milestone this quarter.")
-    for _, row in measures.iterrows():
+    for (_, row), officer_rated in zip(measures.iterrows(), rated):
         status = row["status"]
+        if officer_rated:
+            continue
         if status is Status.MISSING:
             add(Issue.MISSING_UPDATE, "measure", row, row["name"], row["reason"])
         elif status is Status.UNPARSED:
@@ -486,4 +530,7 @@ def _issues(milestones: pd.DataFrame, measures: pd.DataFrame) -> pd.DataFrame:
             add(Issue.RAG_DISAGREES, "measure", row, row["name"],
                 f"The officer gave {officer.label}; the check gives {row['rag'].label} "
                 f"({row['reason']})")
+        assumed = _assumed_polarity(row, quarter)
+        if assumed:
+            add(Issue.POLARITY_ASSUMED, "measure", row, row["name"], assumed)
     return pd.DataFrame(found, columns=["issue", "table", "id", "priority_id", "name", "detail"])

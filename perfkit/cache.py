@@ -75,15 +75,16 @@ def digest(path: str | Path) -> str | None:
     return hashed.hexdigest()
 
 
-def load(path: str | Path, scheme: Scheme | None = None) -> Dataset:
-    """:func:`perfkit.load.load_dataset`, once per version of the files and scheme."""
+def load(path: str | Path, scheme: Scheme | None = None,
+         layout: str | Path | None = None) -> Dataset:
+    """:func:`perfkit.load.load_dataset`, once per version of the files, scheme and layout."""
     from perfkit.load import load_dataset
 
-    key = (fingerprint(path), _identity(scheme))
+    key = (fingerprint(path), _identity(scheme), layout and fingerprint(layout))
     if key[0][1] and key in _datasets:
         _datasets.move_to_end(key)
         return _datasets[key]
-    dataset = load_dataset(path, scheme)
+    dataset = load_dataset(path, scheme, layout)
     if key[0][1]:
         _keep(_datasets, key, dataset)
     return dataset
@@ -91,12 +92,14 @@ def load(path: str | Path, scheme: Scheme | None = None) -> Dataset:
 
 def summarise(path: str | Path, year: str, quarter: int,
               scheme: Scheme | None = None, *,
-              allow_empty: bool = False) -> tuple[Dataset, Summary]:
+              allow_empty: bool = False,
+              layout: str | Path | None = None) -> tuple[Dataset, Summary]:
     """The dataset at ``path`` and its summary for one quarter, each computed once."""
     from perfkit.summary import summarise as compute
 
-    dataset = load(path, scheme)
-    key = (fingerprint(path), _identity(scheme), year, quarter, allow_empty)
+    dataset = load(path, scheme, layout)
+    key = (fingerprint(path), _identity(scheme), layout and fingerprint(layout), year, quarter,
+           allow_empty)
     if key in _summaries:
         _summaries.move_to_end(key)
         return dataset, _summaries[key]

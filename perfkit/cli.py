@@ -17,13 +17,15 @@ EXIT_BAD_INPUT = 2
 
 def _summary(args: argparse.Namespace) -> int:
     from perfkit.load import load_dataset
-    from perfkit.params import load_params
+    from perfkit.params import layout_path, load_params
     from perfkit.scheme import Part, load_scheme
     from perfkit.summary import summarise
 
     params, data = load_params(args.params)
-    scheme = load_scheme(params.scheme, Path(args.params).resolve().parent)
-    result = summarise(load_dataset(data, scheme), params.year, params.quarter, scheme,
+    base = Path(args.params).resolve().parent
+    scheme = load_scheme(params.scheme, base)
+    result = summarise(load_dataset(data, scheme, layout_path(params, base)), params.year,
+                       params.quarter, scheme,
                        allow_empty=args.allow_empty or params.allow_empty)
     if args.json:
         print(json.dumps(result.rollup.to_summary(), indent=2))
@@ -131,9 +133,36 @@ def _now() -> str:
 def _check(args: argparse.Namespace) -> int:
     from perfkit.load import load_dataset
 
-    dataset = load_dataset(args.data)
+    if args.data.suffix.lower() in (".yaml", ".yml") and args.data.is_file():
+        # A params file: its data, read through its layout and checked against its scheme.
+        from perfkit.params import layout_path, load_params
+        from perfkit.scheme import load_scheme
+
+        params, data = load_params(args.data)
+        base = args.data.resolve().parent
+        dataset = load_dataset(data, load_scheme(params.scheme, base), layout_path(params, base))
+    else:
+        dataset = load_dataset(args.data)
     print(f"{args.data}: {len(dataset.milestones)} milestones, {len(dataset.measures)} measures; "
           "no problems found")
+    return 0
+
+
+def _init(args: argparse.Namespace) -> int:
+    from perfkit.init import check, init
+
+    done = init(args.files, args.out, force=args.force)
+    for line in done.report:
+        print(line)
+    print(f"wrote {done.params}, {done.layout.name}, {done.scheme.name} and "
+          f"{done.notebook.name} in {done.params.parent}")
+    try:
+        print(check(done))
+    except PerfkitError:
+        print("perfkit: the guess does not check yet; fix the files above and run "
+              f"`perfkit check {done.params}`", file=sys.stderr)
+        raise
+    print(f"next: review the lines marked review, then `perfkit report {done.params}`")
     return 0
 
 
@@ -197,10 +226,23 @@ def build_parser() -> argparse.ArgumentParser:
                          help="summarise a quarter the data holds no update for")
     summary.set_defaults(run=_summary)
 
-    check = _command(commands, "check", "validate a dataset folder or workbook",
-                     "perfkit check data/chesterfield")
-    check.add_argument("data", type=Path, help="a dataset folder or .xlsx workbook")
+    check = _command(commands, "check", "validate a params file's data (with its scheme and "
+                     "layout), or a dataset folder or workbook (with the default scheme)",
+                     "perfkit check params/2022-23-Q2.yaml")
+    check.add_argument("data", type=Path,
+                       help="a params YAML file, or a dataset folder or .xlsx workbook")
     check.set_defaults(run=_check)
+
+    start = _command(commands, "init", "guess a params file, layout and scheme from a "
+                     "council's own spreadsheets, and check them",
+                     "perfkit init 'Performance Q2 2023-24.xlsx' --out council")
+    start.add_argument("files", type=Path, nargs="+", help="the council's .xlsx or .csv files")
+    start.add_argument("--out", type=Path, required=True,
+                       help="the folder to write params.yaml, layout.yaml, scheme.yaml and "
+                            "the notebook into")
+    start.add_argument("--force", action="store_true",
+                       help="replace those files if the folder already holds them")
+    start.set_defaults(run=_init)
     return parser
 
 
@@ -211,6 +253,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with stop_on_signals():
             return args.run(args)
+    except BrokenPipeError:
+        # The reader stopped reading (`perfkit summary ... | head`): what it wanted it has.
+        # Python would report the closed pipe again when it flushes stdout on exit.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except PerfkitError as err:
         # Bad input is the user's to fix: say what and where, never a traceback.
         print(f"perfkit: {err}", file=sys.stderr)

@@ -63,15 +63,22 @@ class Dataset:
         return f"{name.value}.csv"
 
 
-def load_dataset(path: str | Path, scheme: "Scheme | None" = None) -> Dataset:
+def load_dataset(path: str | Path, scheme: "Scheme | None" = None,
+                 layout: str | Path | None = None) -> Dataset:
     """Read and validate a dataset folder or ``.xlsx`` workbook.
 
-    The ``rag`` columns take the ``scheme``'s words (by default, Chesterfield's).
+    The ``rag`` columns take the ``scheme``'s words (by default, Chesterfield's). With a
+    ``layout`` file, ``path`` holds the council's own files, read as the layout says
+    (:mod:`perfkit.layout`).
 
     >>> ds = load_dataset("data/chesterfield")
     >>> len(ds.milestones), len(ds.measures)
     (36, 46)
     """
+    if layout is not None:
+        from perfkit.layout import load_native
+
+        return load_native(layout, path, scheme)
     source = Path(path)
     problems: list[Problem] = []
     frames: dict[Table, pd.DataFrame] = {}
@@ -620,6 +627,8 @@ def _columns(name: Table, scheme: "Scheme") -> dict[str, list[Rule]]:
     year = Rule(is_financial_year, YEAR_ALLOWED)
     # No type checks: every cell is read as text, and an absent table is an empty frame.
     columns = {c: [filled] for c in REQUIRED[name]}
+    if name is Table.MEASURES:
+        columns["target"] = []  # a blank target is "no target", as "Data only" is
     columns["year"] = [year]
     if "quarter" in columns:
         columns["quarter"] = [Rule(lambda v: v in ("1", "2", "3", "4"),

@@ -101,6 +101,8 @@ class Issue(StrEnum):
     RAG_DISAGREES = "rag_disagrees"
     NOT_DUE = "not_due"
     TIME_READ_AS_DECIMAL = "time_read_as_decimal"
+    #: No polarity given or worded, and the other direction would give another verdict.
+    POLARITY_ASSUMED = "polarity_assumed"
 
     @property
     def label(self) -> str:
@@ -111,6 +113,7 @@ class Issue(StrEnum):
             "unreadable_value": "Value not readable",
             "rag_disagrees": "Officer's RAG differs from the check",
             "not_due": "Not due this quarter",
+            "polarity_assumed": "Direction assumed",
         }[self]
 
 

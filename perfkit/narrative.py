@@ -56,11 +56,31 @@ def _be(count: int) -> str:
     return "is" if count == 1 else "are"
 
 
-def _verb(phrase: str, count: int) -> str:
-    """A scheme's verb phrase agreed with a count: "{are} amber" is "is amber" for one."""
+def _verb(phrase: str, count: int, period: dict[str, str] | None = None) -> str:
+    """A scheme's verb phrase agreed with a count: "{are} amber" is "is amber" for one.
+
+    ``period`` gives ``{quarter}`` and ``{year}``, for wording that names the period.
+
+    >>> _verb("{have} achieved their quarter {quarter} ({year}) targets", 3,
+    ...       {"quarter": "2", "year": "2023/24"})
+    'have achieved their quarter 2 (2023/24) targets'
+    """
     one = count == 1
     return phrase.format(are="is" if one else "are", were="was" if one else "were",
-                         was="was" if one else "were", have="has" if one else "have")
+                         was="was" if one else "were", have="has" if one else "have",
+                         **(period or {}))
+
+
+def _period(rollup: Rollup) -> dict[str, str]:
+    return {"quarter": str(rollup.quarter), "year": str(rollup.year)}
+
+
+def _styled(rollup: Rollup, style: Style) -> Style:
+    """The house style, with the scheme's own threshold for numbers as words."""
+    scheme = _scheme(rollup)
+    if style is HOUSE and scheme.words_below != HOUSE.words_below:
+        return Style(words_below=scheme.words_below)
+    return style
 
 
 def _nouns(scheme: Scheme, part: Part) -> tuple[str, str]:
@@ -72,16 +92,17 @@ def _noun(scheme: Scheme, part: Part, count: int) -> str:
     return one if count == 1 else many
 
 
-def _headline_sentence(fig: HeadlineFigure, group: Group, scheme: Scheme, style: Style) -> str:
+def _headline_sentence(fig: HeadlineFigure, group: Group, scheme: Scheme, style: Style,
+                       period: dict[str, str] | None = None) -> str:
     h = fig.headline
     one, many = h.base_words
     count, base = fig.count, fig.base
     if count == base:
         lead = f"all {say(base, style)} {many}" if base > 1 else f"the one {one}"
-        text = f"{lead} {_verb(h.says, base)} ({fig.text})"
+        text = f"{lead} {_verb(h.says, base, period)} ({fig.text})"
     else:
         text = (f"of the {say(base, style)} {one if base == 1 else many}, "
-                f"{say(count, style)} ({fig.text}) {_verb(h.says, count)}")
+                f"{say(count, style)} ({fig.text}) {_verb(h.says, count, period)}")
     if h.others is not Others.NONE:
         counts = _counts(group, h.of)
         rest = []
@@ -90,7 +111,7 @@ def _headline_sentence(fig: HeadlineFigure, group: Group, scheme: Scheme, style:
             if key in h.counts or not n:
                 continue
             share = f" ({scheme.percent.text(n, base)})" if h.others is Others.WITH_PCT else ""
-            rest.append(f"{say(n, style)}{share} {_verb(scheme.says(h.of, key), n)}")
+            rest.append(f"{say(n, style)}{share} {_verb(scheme.says(h.of, key), n, period)}")
         if rest:
             text += ("; " if h.others is Others.WITH_PCT else ", ") + _listing(rest)
     return sentence(text) + "."
@@ -105,7 +126,8 @@ def _counts(group: Group, part: Part) -> dict[str, int]:
     return (group.milestones if part is Part.MILESTONES else group.measures).statuses
 
 
-def _part_sentences(group: Group, part: Part, scheme: Scheme, style: Style) -> list[str]:
+def _part_sentences(group: Group, part: Part, scheme: Scheme, style: Style,
+                    period: dict[str, str] | None = None) -> list[str]:
     """A group's sentences about its milestones or its measures, led by the headlines."""
     counts = group.milestones if part is Part.MILESTONES else group.measures
     if counts.total == 0:
@@ -121,9 +143,9 @@ def _part_sentences(group: Group, part: Part, scheme: Scheme, style: Style) -> l
     if figures and not shown:
         return sentences + [figures[0].headline.empty.format(
             total=say(counts.total, style), nouns=_noun(scheme, part, counts.total))]
-    sentences += [_headline_sentence(f, group, scheme, style) for f in shown]
+    sentences += [_headline_sentence(f, group, scheme, style, period) for f in shown]
     if not figures:  # a scheme without a headline here: each status's count
-        states = [f"{say(n, style)} {_verb(scheme.says(part, k), n)}"
+        states = [f"{say(n, style)} {_verb(scheme.says(part, k), n, period)}"
                   for k, n in _counts(group, part).items() if n]
         sentences.append(sentence(" and ".join(states)) + ".")
     if part is Part.MILESTONES and counts.missing:
@@ -172,11 +194,13 @@ def overall_paragraph(rollup: Rollup, style: Style = HOUSE) -> str:
     """
     g = rollup.overall
     n = len(rollup.priorities)
+    style = _styled(rollup, style)
     first = (f"At quarter {rollup.quarter} of {rollup.year} the delivery plan has "
              f"{_has(rollup, g, style)} across "
              f"{say(n, style)} {plural(n, 'priority', 'priorities')}.")
     return " ".join([first, *(s for p in _parts(rollup)
-                              for s in _part_sentences(g, p, _scheme(rollup), style))])
+                              for s in _part_sentences(g, p, _scheme(rollup), style,
+                                                       _period(rollup)))])
 
 
 def empty_paragraph(rollup: Rollup, style: Style = HOUSE) -> str:
@@ -191,6 +215,7 @@ def empty_paragraph(rollup: Rollup, style: Style = HOUSE) -> str:
     46 measures across three priorities; none of them has a status or figure this quarter.
     """
     g = rollup.overall
+    style = _styled(rollup, style)
     text = f"No updates were received for quarter {rollup.quarter} of {rollup.year}."
     if g.milestones.total + g.measures.total == 0:
         return text + f" The data holds no delivery plan for {rollup.year}."
@@ -226,9 +251,11 @@ def priority_paragraph(group: Group, rollup: Rollup, style: Style = HOUSE) -> st
     eight checked against their target this quarter, four (50%) met it, one was within
     tolerance and three missed it.
     """
+    style = _styled(rollup, style)
     first = f"{group.name} has {_has(rollup, group, style)} at quarter {rollup.quarter}."
     return " ".join([first, *(s for p in _parts(rollup)
-                              for s in _part_sentences(group, p, _scheme(rollup), style))])
+                              for s in _part_sentences(group, p, _scheme(rollup), style,
+                                                       _period(rollup)))])
 
 
 def change_paragraph(rollup: Rollup, changes: list[Change], milestones: pd.DataFrame | None = None,
@@ -239,6 +266,7 @@ def change_paragraph(rollup: Rollup, changes: list[Change], milestones: pd.DataF
     milestone's RAG change; ``last_year`` compares with the same quarter a year before.
     """
     scheme = _scheme(rollup)
+    style = _styled(rollup, style)
     year_before = ""
     if last_year:
         then = last_year[0]

@@ -34,8 +34,10 @@ class ReportParams(BaseModel):
     plan_span: str | None = None  # the Council Plan's years, such as "2019 – 2023"
     scheme: str = "chesterfield"  # a built-in scheme's name, or a scheme YAML file
     allow_empty: bool = False  # render a quarter with no updates rather than refuse it
+    layout: str | None = None  # a layout YAML file: the council's own files, read as they are
 
-    @field_validator("data", "year", "organisation", "title", "covering", "plan_span", "scheme")
+    @field_validator("data", "year", "organisation", "title", "covering", "plan_span", "scheme",
+                     "layout")
     @classmethod
     def _plain_text(cls, value: str | None) -> str | None:
         # A NUL, a control character or a lone surrogate (YAML's "\ud800") cannot be
@@ -174,7 +176,7 @@ def check_injected(history: Sequence[str]) -> None:
     >>> check_injected(['# Parameters\ncolour = "red"\nPAPERMILL_INPUT_PATH = "a.ipynb"\n'])
     Traceback (most recent call last):
     ...
-    perfkit.errors.ParamsError: unknown parameter 'colour' (known keys: data, year, quarter, organisation, title, covering, plan_span, scheme, allow_empty)
+    perfkit.errors.ParamsError: unknown parameter 'colour' (known keys: data, year, quarter, organisation, title, covering, plan_span, scheme, allow_empty, layout)
     """
     unknown = [name for name in injected_parameters(history)
                if name not in KNOWN_KEYS and not name.startswith("PAPERMILL_")]
@@ -240,6 +242,11 @@ def _read_yaml(path: Path) -> object:
     except (ValueError, RecursionError) as err:
         # A 5,000-digit number, or lists nested thousands deep.
         raise ParamsError(f"{path}: not a valid params file ({clip(str(err), 200)})") from None
+
+
+def layout_path(params: ReportParams, base: Path) -> Path | None:
+    """The params file's layout, resolved as ``data`` is; None for the data contract's tables."""
+    return resolve_data(params.layout, base) if params.layout else None
 
 
 def resolve_beside(params_path: str | Path, relative: str) -> Path:

@@ -196,12 +196,13 @@ class _Inputs:
 def _inputs(params_path: Path, params, data: Path) -> _Inputs:
     """Validate the scheme, the data and the covering report, and work out the quarter."""
     from perfkit import cache
-    from perfkit.params import resolve_beside
+    from perfkit.params import layout_path, resolve_beside
     from perfkit.scheme import load_scheme
 
     scheme = load_scheme(params.scheme, params_path.resolve().parent)
     dataset, summary = cache.summarise(data, params.year, params.quarter, scheme,
-                                       allow_empty=params.allow_empty)
+                                       allow_empty=params.allow_empty,
+                                       layout=layout_path(params, params_path.resolve().parent))
     covering = covering_path = None
     if params.covering:
         # Checked before the notebook runs: an unknown field fails fast, naming its line.
@@ -219,22 +220,24 @@ def _make(inputs: _Inputs, folder: Path, notebook: Path, executed: Path, kernel:
           timeout: float | None, pdf: bool,
           docx: bool = False) -> tuple[dict[str, str | bytes], Rendered]:
     """Run the notebook (papermill writes it to ``executed``) and make the other files."""
+    from perfkit.params import layout_path, resolve_data
     from perfkit.scheme import scheme_reference
-
-    from perfkit.params import resolve_data
 
     params, covering, summary = inputs.params, inputs.covering, inputs.summary
     # The page names the data as the params file does when the notebook's folder finds the
     # same data by that name; an absolute path is the server's business, not the public's.
     named = (params.data if not Path(params.data).is_absolute()
              and resolve_data(params.data, notebook.parent) == inputs.data else inputs.data)
+    layout = layout_path(params, inputs.params_path.resolve().parent)
     parameters = {"data": str(named), "year": params.year, "quarter": params.quarter,
                   "organisation": params.organisation, "title": params.title,
                   "covering": str(inputs.covering_path) if covering else None,
                   "plan_span": params.plan_span,
                   "scheme": scheme_reference(params.scheme,
                                              inputs.params_path.resolve().parent),
-                  "allow_empty": params.allow_empty}
+                  "allow_empty": params.allow_empty,
+                  # Only when set, so a notebook of the council's own from before layouts runs.
+                  **({"layout": str(layout)} if layout else {})}
     try:
         nb = execute(notebook, parameters, executed, kernel=kernel, timeout=timeout)
     except NotebookFailed as err:
@@ -299,7 +302,7 @@ def export_notebook(notebook, base: str | Path | None = None) -> dict[str, str]:
     These are the files ``perfkit report`` writes for the same parameters.
     """
     from perfkit import cache
-    from perfkit.params import check_params, resolve_data
+    from perfkit.params import check_params, layout_path, resolve_data
 
     from perfkit.scheme import load_scheme
 
@@ -309,7 +312,8 @@ def export_notebook(notebook, base: str | Path | None = None) -> dict[str, str]:
     data = resolve_data(params.data, folder)
     scheme = load_scheme(params.scheme, folder)
     _, summary = cache.summarise(data, params.year, params.quarter, scheme,
-                                 allow_empty=params.allow_empty)
+                                 allow_empty=params.allow_empty,
+                                 layout=layout_path(params, folder))
     warnings = []
     if params.covering:
         from perfkit.covering import hand_typed, read_source
@@ -555,14 +559,15 @@ def _prepare(todo: list[Job]) -> Iterator[Outcome]:
     left to the worker that renders it, so they are worked out in parallel.
     """
     from perfkit import cache
-    from perfkit.params import load_params
+    from perfkit.params import layout_path, load_params
     from perfkit.scheme import load_scheme
 
     for job in todo:
         try:
             with time_limit(job.timeout):
                 params, data = load_params(job.params)
-                cache.load(data, load_scheme(params.scheme, job.params.resolve().parent))
+                base = job.params.resolve().parent
+                cache.load(data, load_scheme(params.scheme, base), layout_path(params, base))
         except PerfkitError as err:
             yield Outcome(job.params, None, _naming(job, err), bad_input=True)
         except OutOfTime:

@@ -95,13 +95,24 @@ class Rollup:
 
     def to_summary(self) -> dict:
         """The ``summary.json`` shape: counts as integers, percentages as printed, and the
-        scheme's ``headlines`` (``pct`` unrounded, ``text`` as printed)."""
+        scheme's ``headlines`` (``pct`` unrounded, ``text`` as printed).
+
+        The milestone fields green, amber, red and complete (and their ``pct``) are there
+        for the statuses the scheme has: all four for the default scheme, none for a scheme
+        whose statuses are other words (its counts are in ``statuses``)."""
+        own = ({s.key for s in self.scheme.milestone_statuses} if self.scheme
+               else {r.value for r in RAGS})
+        rags = [r.value for r in RAGS if r.value in own]
+
         def block(group: Group) -> dict:
             ms, me = asdict(group.milestones), asdict(group.measures)
+            milestones = {"total": ms["total"], **{k: ms[k] for k in rags},
+                          "missing": ms["missing"]}
+            if rags:
+                milestones["pct"] = {k: v for k, v in ms["pct"].items() if k in rags}
+            milestones["statuses"] = ms["statuses"]
             return {
-                "milestones": {k: ms[k] for k in
-                               ("total", "green", "amber", "red", "complete", "missing", "pct",
-                                "statuses")},
+                "milestones": milestones,
                 "measures": {k: me[k] for k in
                              ("tracked", "met", "near", "missed", "not_due", "no_target",
                               "unparsed", "missing", "no_data", "quarterly", "total",
@@ -143,6 +154,9 @@ def count_measures(rows: pd.DataFrame, scheme: Scheme | None = None) -> MeasureC
     scheme = scheme or load_scheme()
     by = {status.value: int((rows["status"] == status).sum()) for status in Status
           if status.value in _MEASURE_FIELDS}
+    if "officer_rated" in rows:
+        # A measure the officer rated has its update, figure or not: it is not missing.
+        by["missing"] = int(((rows["status"] == Status.MISSING) & ~rows["officer_rated"]).sum())
     tracked = by["met"] + by["near"] + by["missed"]
     statuses = ({k: int((rows["state"] == k).sum()) for k in scheme.keys(Part.MEASURES)}
                 if "state" in rows else {})

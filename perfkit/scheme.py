@@ -170,6 +170,7 @@ class PercentFormat(_Model):
     rounding: Rounding = Rounding.HALF_UP
     below_one: str | None = None  # "less than 1%" for a share above 0 and below 1%
     none: str = "n/a"  # a share of nothing
+    trim_zeros: bool = False  # "50%" and "57.1%", not "50.0%", with decimals
 
     def shown(self, count: int, base: int) -> Decimal | None:
         """The share as printed, in points: rounded or cut to ``decimals``.
@@ -194,13 +195,18 @@ class PercentFormat(_Model):
         '68.7%'
         >>> PercentFormat(below_one="less than 1%").text(1, 400)
         'less than 1%'
+        >>> [PercentFormat(decimals=1, trim_zeros=True).text(n, 14) for n in (7, 8)]
+        ['50%', '57.1%']
         """
         shown = self.shown(count, base)
         if shown is None:
             return self.none
         if self.below_one and count > 0 and Fraction(100 * count, base) < 1:
             return self.below_one
-        return f"{shown}%"
+        text = str(shown)
+        if self.trim_zeros and "." in text:
+            text = text.rstrip("0").rstrip(".")
+        return f"{text}%"
 
 
 class Nouns(_Model):
@@ -237,6 +243,8 @@ class Scheme(_Model):
     nouns: Nouns = Nouns()
     percent: PercentFormat = PercentFormat()
     measure_source: Source = Source.CHECK
+    #: Counts below this are written as words ("seven"); 0 writes every count as figures.
+    words_below: Annotated[int, Field(ge=0, le=10)] = 10
     no_target_words: list[str] = []  # target texts that mean there is no target
     not_yet_words: list[str] = []  # value texts that mean the figure is not due yet
     no_data_words: list[str] = []  # value texts that mean the figure is not available
@@ -470,7 +478,7 @@ def parse_scheme(values: object, source: str = "scheme", *,
       - percent.decimals: 9 is not allowed (input should be less than or equal to 3)
       - measure_statuses.0.key: 'Met' is not allowed (string should match pattern '^[a-z][a-z0-9_]*$')
       - measure_statuses.0.colour: is required
-      - colour: unknown key
+      - colour: unknown key (known keys: name, council, nouns, percent, measure_source, words_below, no_target_words, not_yet_words, no_data_words, milestone_statuses, measure_statuses, headlines)
     """
     if not isinstance(values, dict):
         raise SchemeError(f"{source}: expected a mapping of keys "
@@ -499,7 +507,7 @@ def _say(error: dict, node: yaml.Node | None = None) -> str:
     if error["type"] == "missing":
         return f"{where}: is required"
     if error["type"] == "extra_forbidden":
-        return f"{where}: unknown key"
+        return f"{where}: unknown key (known keys: {', '.join(_known_keys(error['loc']))})"
     shown = error.get("input")
     value = repr(shown) if isinstance(shown, (str, int, float)) else "the value"
     reason = error["msg"].removeprefix("Value error, ")
@@ -528,6 +536,23 @@ def _line(node: yaml.Node | None, loc: tuple) -> int | None:
             break
         found = node.start_mark.line + 1
     return found
+def _known_keys(loc: tuple) -> list[str]:
+    """The keys allowed where an unknown one was found (``loc`` ends with the unknown key).
+
+    >>> _known_keys(("percent", "colour"))
+    ['decimals', 'rounding', 'below_one', 'none', 'trim_zeros']
+    """
+    model: type[BaseModel] = Scheme
+    for part in loc[:-1]:
+        if isinstance(part, int) or part not in model.model_fields:
+            continue
+        annotation = model.model_fields[part].annotation
+        inner = [a for a in (annotation, *getattr(annotation, "__args__", ()))
+                 if isinstance(a, type) and issubclass(a, BaseModel)]
+        if not inner:
+            break
+        model = inner[0]
+    return list(model.model_fields)
 
 
 def _listed(source: str, problems: list[str]) -> str:

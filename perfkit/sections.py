@@ -34,6 +34,10 @@ from perfkit.summary import Summary
 from perfkit.targets import parse_target, parse_value
 
 
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _either(words: list[str]) -> str:
     if not words:
         return "nothing"
@@ -70,8 +74,13 @@ class Report:
         nouns = self.scheme.nouns
         checked = ("check against its target" if self.scheme.measure_source.value == "check"
                    else "status")
-        intro = (f"The charts show each {nouns.milestone[0]}'s {nouns.rating} and each "
-                 f"quarterly {nouns.measure[0]}'s {checked}, for the whole plan and for each "
+        overall = self.summary.rollup.overall
+        # A plan of measures only is not told about milestones' ratings, and the reverse.
+        shown = [text for text, total in (
+            (f"each {nouns.milestone[0]}'s {nouns.rating}", overall.milestones.total),
+            (f"each quarterly {nouns.measure[0]}'s {checked}", overall.measures.total))
+            if total] or [f"each {nouns.milestone[0]}'s {nouns.rating}"]
+        intro = (f"The charts show {' and '.join(shown)}, for the whole plan and for each "
                  "priority. Each bar is labelled with its number, and each chart's figures "
                  "are also given as a table below it.")
         figures = self.figures()
@@ -110,13 +119,18 @@ class Report:
         ms, me = scheme.nouns.milestone[1], scheme.nouns.measure[1]
         ms_words = _either([scheme.label(Part.MILESTONES, k).lower() for k in late])
         me_words = _either([scheme.label(Part.MEASURES, k).lower() for k in behind])
-        intro = (f"Every {scheme.nouns.milestone[0]} rated {ms_words} and every "
-                 f"{scheme.nouns.measure[0]} rated {me_words} at quarter "
-                 f"{self.params.quarter}, for the leadership team's follow-up.")
+        overall = self.summary.rollup.overall
+        listed = [f"every {noun} rated {said}" for noun, said, total, keys in (
+            (scheme.nouns.milestone[0], ms_words, overall.milestones.total, late),
+            (scheme.nouns.measure[0], me_words, overall.measures.total, behind))
+            if total and keys]
+        intro = (f"{_sentence(' and '.join(listed))} at quarter {self.params.quarter}, for the "
+                 "leadership team's follow-up." if listed else
+                 "The scheme marks no status as an exception, so nothing is listed here.")
         parts = [f"<p>{esc(intro)}</p>"]
-        if self.summary.rollup.overall.milestones.total:
+        if self.summary.rollup.overall.milestones.total and late:
             parts.append(self._exception_table(slipping, f"{ms.capitalize()} rated {ms_words}"))
-        if self.summary.rollup.overall.measures.total:
+        if self.summary.rollup.overall.measures.total and behind:
             parts.append(self._measure_table(missed, f"{me.capitalize()} rated {me_words}"))
         return section("exceptions", "Exceptions", *parts)
 
@@ -426,7 +440,7 @@ def open_report(data: str, year: str, quarter: int, organisation: str = "",
                 title: str | None = None, covering: str | None = None,
                 plan_span: str | None = None, scheme: str = "chesterfield",
                 allow_empty: bool = False, history: Sequence[str] | None = None,
-                base: str | Path | None = None) -> Report:
+                base: str | Path | None = None, layout: str | None = None) -> Report:
     """Validate the parameters, load the data and compute the quarter, ready for sections.
 
     ``history`` is the kernel's input history, ``In``: a parameter papermill injected that
@@ -442,7 +456,7 @@ def open_report(data: str, year: str, quarter: int, organisation: str = "",
         use_offline_charts()
     values = dict(data=str(data), year=year, quarter=quarter, organisation=organisation or "",
                   title=title, covering=covering, plan_span=plan_span,
-                  scheme=scheme or "chesterfield", allow_empty=allow_empty)
+                  scheme=scheme or "chesterfield", allow_empty=allow_empty, layout=layout)
     injected = injected_parameters(history or [])
     if injected:
         # A papermill run: an optional key its params file leaves out means what it means to
@@ -460,8 +474,9 @@ def open_report(data: str, year: str, quarter: int, organisation: str = "",
             "option (or --cwd NOTEBOOK_FOLDER); an absolute path works from anywhere.")
     chosen = load_scheme(params.scheme, folder)
     # In-process (perfkit's engine) these are the objects `perfkit report` already validated.
+    layout_file = resolve_data(params.layout, folder) if params.layout else None
     dataset, summary = cache.summarise(path, params.year, params.quarter, chosen,
-                                       allow_empty=params.allow_empty)
+                                       allow_empty=params.allow_empty, layout=layout_file)
     warnings = []
     if params.covering:
         from perfkit.covering import read_source, hand_typed
