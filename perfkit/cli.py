@@ -65,10 +65,13 @@ def _report(args: argparse.Namespace) -> int:
     # two files for one quarter would overwrite each other's report.
     from perfkit.scheme import load_scheme
 
+    from perfkit.notebook import choose_notebook
+
     folders: dict[Path, Path] = {}
     for path in args.params:
         params, _ = load_params(path)
         load_scheme(params.scheme, Path(path).resolve().parent)
+        choose_notebook(params, path, args.notebook)
         folder = output_folder(args.out, params.slug)
         if folder in folders:
             raise ParamsError(f"{folders[folder]} and {path} are both for quarter "
@@ -104,6 +107,16 @@ def _report(args: argparse.Namespace) -> int:
     if failures == 0:
         return 0
     return EXIT_BAD_INPUT if bad_input == failures else EXIT_FAILED
+
+
+def _notebook(args: argparse.Namespace) -> int:
+    from perfkit.notebook import write_notebook
+
+    written = write_notebook(args.folder, overwrite=args.force)
+    print(f"wrote {written}; name it in your params file (notebook: "
+          f"{Path(args.folder) / written.name}, relative to the project) and edit it in "
+          "JupyterLab")
+    return 0
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -154,7 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--pdf", action="store_true",
                         help="also write report.pdf (and cabinet.pdf): tagged A4 papers")
     report.add_argument("--notebook", type=Path, default=None,
-                        help="a report notebook of your own (default: the one perfkit ships)")
+                        help="a report notebook of your own, in place of the params file's "
+                             "`notebook:` (default: that, else the one perfkit ships)")
     report.add_argument("--allow-empty", action="store_true",
                         help="render a quarter the data holds no update for (refused otherwise)")
     report.add_argument("--kernel", action="store_true",
@@ -172,6 +186,14 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--allow-empty", action="store_true",
                          help="summarise a quarter the data holds no update for")
     summary.set_defaults(run=_summary)
+
+    notebook = _command(commands, "notebook",
+                        "write a copy of perfkit's report notebook into a folder, to make "
+                        "your own", "perfkit notebook notebooks")
+    notebook.add_argument("folder", type=Path, help="the folder to write it into")
+    notebook.add_argument("--force", action="store_true",
+                          help="replace a notebook of that name already there")
+    notebook.set_defaults(run=_notebook)
 
     check = _command(commands, "check", "validate a dataset folder or workbook",
                      "perfkit check data/chesterfield")

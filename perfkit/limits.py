@@ -26,6 +26,8 @@ MAX_PARAMS_BYTES = 64 * 1024
 MAX_PARAM_CHARS = 4_096
 #: The covering report's Markdown file.
 MAX_COVERING_BYTES = 256 * 1024
+#: A report notebook named by `notebook:` in a params file (the sample's is about 6 KB).
+MAX_NOTEBOOK_BYTES = 16 * 1024 * 1024
 #: Characters of a bad value shown in a message; the rest is counted, not printed.
 MAX_SHOWN_CHARS = 80
 #: Problems listed for one file before the rest are counted, not listed.

@@ -24,8 +24,8 @@ from perfkit.errors import (
 from perfkit.publish import keep_failed, publishing
 
 PACKAGE = Path(__file__).resolve().parent
-# The notebook ships in the wheel; notebooks/ holds an identical copy for JupyterLab users
-# (tests/test_notebook.py keeps the two the same).
+# The notebook ships in the wheel, the default for a params file that names none
+# (perfkit.notebook); the project's notebooks/ holds the copy its params file names.
 NOTEBOOK = PACKAGE / "notebooks" / "quarterly_report.ipynb"
 TEMPLATES = PACKAGE / "templates"
 TEMPLATE = "perfkit_report"
@@ -121,7 +121,7 @@ ENGINE = "perfkit"  # perfkit's in-process papermill engine (perfkit.engine)
 
 
 def render(params_path: str | Path, out_root: str | Path = "outputs",
-           notebook: Path = NOTEBOOK, pdf: bool = False, *, kernel: bool = False,
+           notebook: Path | None = None, pdf: bool = False, *, kernel: bool = False,
            timeout: float | None = DEFAULT_TIMEOUT, allow_empty: bool = False) -> Rendered:
     """Render one params file into ``out_root/<year>-<yy>-Q<n>/``.
 
@@ -133,11 +133,16 @@ def render(params_path: str | Path, out_root: str | Path = "outputs",
     ``kernel=True`` it runs in a real Jupyter kernel, as JupyterLab would. ``timeout`` is
     the wall-clock limit on the render, in seconds (``None`` for none); past it the render
     stops with a :class:`~perfkit.errors.RenderError` and nothing is published.
+
+    The notebook run is ``notebook`` when given, else the one the params file names
+    (``notebook:``), else the one perfkit ships.
     """
+    from perfkit.notebook import choose_notebook
     from perfkit.params import load_params
 
     params_path = Path(params_path)
     params, data = load_params(params_path)
+    notebook = choose_notebook(params, params_path, notebook)
     if allow_empty:  # a quarter with no updates is refused unless asked for
         params = params.model_copy(update={"allow_empty": True})
     if pdf:  # a missing renderer fails before the notebook runs
@@ -412,7 +417,7 @@ class Job:
 
     params: Path
     out_root: Path
-    notebook: Path = NOTEBOOK
+    notebook: Path | None = None  # None: the params file's notebook, else perfkit's
     kernel: bool = False
     timeout: float | None = DEFAULT_TIMEOUT
     named: bool = False  # in a batch, every message leads with its params file
@@ -449,7 +454,7 @@ def _naming(job: Job, err: Exception) -> str:
 
 def render_many(params_paths: Iterable[Path], out_root: Path, jobs: int | None = None,
                 on_done: Callable[[Outcome], None] | None = None,
-                notebook: Path = NOTEBOOK, pdf: bool = False, *, kernel: bool = False,
+                notebook: Path | None = None, pdf: bool = False, *, kernel: bool = False,
                 timeout: float | None = DEFAULT_TIMEOUT,
                 allow_empty: bool = False) -> list[Outcome]:
     """Render several params files in worker processes, at most one per core.
@@ -501,12 +506,14 @@ def _prepare(todo: list[Job]) -> Iterator[Outcome]:
     left to the worker that renders it, so they are worked out in parallel.
     """
     from perfkit import cache
+    from perfkit.notebook import choose_notebook
     from perfkit.params import load_params
     from perfkit.scheme import load_scheme
 
     for job in todo:
         try:
             params, data = load_params(job.params)
+            choose_notebook(params, job.params, job.notebook)
             cache.load(data, load_scheme(params.scheme, job.params.resolve().parent))
         except PerfkitError as err:
             yield Outcome(job.params, None, _naming(job, err), bad_input=True)
