@@ -36,11 +36,14 @@ class Fragment:
 
     html: str
     styled: bool = False
+    #: Sections numbered before this fragment's first: inline, each output is a page of its
+    #: own to the stylesheet's counters, so the count is carried in (``report.html`` counts).
+    before: int = 0
 
     def _repr_html_(self) -> str:
         from perfkit.inline import wrap
 
-        return wrap(self.html, self.styled)
+        return wrap(self.html, self.styled, self.before)
 
     def __str__(self) -> str:
         return self.html

@@ -31,7 +31,8 @@ p { margin: 1em 0; }
 STYLESHEET = Path(__file__).resolve().parent / "templates" / "perfkit_report" / "report.css"
 # Selectors for the page itself: inside a notebook, the report's wrapper stands in for them.
 _PAGE = {":root", "html", "body"}
-_WRAPPED = re.compile(rf'\A<div class="{SCOPE}" data-perfkit-inline>(?:<style>.*?</style>)?'
+_WRAPPED = re.compile(rf'\A<div class="{SCOPE}" data-perfkit-inline'
+                      r'(?: style="counter-reset: section \d+")?>(?:<style>.*?</style>)?'
                       r"(.*)</div>\Z", re.S)
 
 
@@ -67,17 +68,22 @@ def _stylesheet() -> str:
     return scoped_css(_JUPYTER_RESET + STYLESHEET.read_text(encoding="utf-8"))
 
 
-def wrap(html: str, styled: bool = False) -> str:
-    """A fragment as Jupyter shows it: inside the scope, the first one with the stylesheet."""
+def wrap(html: str, styled: bool = False, before: int = 0) -> str:
+    """A fragment as Jupyter shows it: inside the scope, the first one with the stylesheet.
+
+    ``before`` sections come before it in the report: its sections are numbered on from
+    there, as in ``report.html``, although each output counts from zero on its own.
+    """
     style = f"<style>{_stylesheet()}</style>" if styled else ""
-    return f'<div class="{SCOPE}" data-perfkit-inline>{style}{html}</div>'
+    count = f' style="counter-reset: section {int(before)}"' if before else ""
+    return f'<div class="{SCOPE}" data-perfkit-inline{count}>{style}{html}</div>'
 
 
 def unwrap(html: str) -> str:
     """The fragment as the page holds it: :func:`wrap` undone, anything else as it is.
 
-    >>> unwrap(wrap("<p>Hi</p>", styled=True))
-    '<p>Hi</p>'
+    >>> unwrap(wrap("<p>Hi</p>", styled=True)), unwrap(wrap("<p>3</p>", before=2))
+    ('<p>Hi</p>', '<p>3</p>')
     """
     match = _WRAPPED.match(html)
     return match[1] if match else html

@@ -60,7 +60,7 @@ class Report:
                         styled=True)
 
     def summary_section(self) -> Fragment:
-        return section("summary", "Summary", paragraphs(self.summary.paragraphs))
+        return self._numbered(section("summary", "Summary", paragraphs(self.summary.paragraphs)))
 
     def dashboard(self) -> Fragment:
         nouns = self.scheme.nouns
@@ -74,7 +74,7 @@ class Report:
         parts = [f"<p>{esc(intro)}</p>", self._headline_table(),
                  *(figure(figures[ident], ident) for ident in ("chart-milestones", "chart-measures")
                    if ident in figures)]
-        return section("dashboard", "Performance dashboard", *parts)
+        return self._numbered(section("dashboard", "Performance dashboard", *parts))
 
     def priority_sections(self) -> Fragment:
         parts = []
@@ -95,7 +95,7 @@ class Report:
                 body += [f'<h3 id="{ident}-measures">{esc(me_noun)}</h3>',
                          self._measure_table(measures, f"{me_noun}: {group.name}")]
             parts.append(section(ident, group.name, *body, css="priority").html)
-        return Fragment("".join(parts))
+        return self._numbered(Fragment("".join(parts)), "priority-1")
 
     def exceptions(self) -> Fragment:
         q, scheme = self.summary.quarter, self.scheme
@@ -114,7 +114,7 @@ class Report:
             parts.append(self._milestone_table(slipping, f"{ms.capitalize()} rated {ms_words}"))
         if self.summary.rollup.overall.measures.total:
             parts.append(self._measure_table(missed, f"{me.capitalize()} rated {me_words}"))
-        return section("exceptions", "Exceptions", *parts)
+        return self._numbered(section("exceptions", "Exceptions", *parts))
 
     def data_quality(self) -> Fragment:
         issues = self.summary.quarter.issues
@@ -137,18 +137,18 @@ class Report:
             parts += ['<h3 id="covering-warnings">Figures typed by hand in the covering report</h3>',
                       table(f"Years and figures typed by hand in {Path(self.params.covering).name}",
                             ["Where", "Typed", "Why it matters"], typed)]
-        return section("data-quality", "Data quality", *parts)
+        return self._numbered(section("data-quality", "Data quality", *parts))
 
     def trends(self) -> Fragment:
         history = [*self.summary.history, self.summary.rollup]
         if len(history) < 2:
             text = (f"The data holds no earlier quarter of {self.params.year}, so there are "
                     "no trend charts this time.")
-            return section("trends", "Trends", f"<p>{esc(text)}</p>")
+            return self._numbered(section("trends", "Trends", f"<p>{esc(text)}</p>"))
         figures = self.figures()
         parts = [figure(figures[ident], ident)
                  for ident in ("chart-rag-trend", "chart-measure-trend") if ident in figures]
-        return section("trends", "Trends", *parts)
+        return self._numbered(section("trends", "Trends", *parts))
 
     def about(self) -> Fragment:
         from perfkit import __version__
@@ -204,6 +204,16 @@ class Report:
         return found
 
     # -- helpers --------------------------------------------------------------------------
+
+    def _numbered(self, fragment: Fragment, ident: str | None = None) -> Fragment:
+        """The fragment told how many sections come before it, so that inline, where each
+        output counts on its own, its number is the one ``report.html`` prints."""
+        import dataclasses
+        import re
+
+        ident = ident or re.match(r'<section id="([^"]+)"', fragment.html)[1]
+        order = [i for i, _ in self._contents()]
+        return dataclasses.replace(fragment, before=order.index(ident))
 
     def _contents(self) -> list[tuple[str, str]]:
         items = [("summary", "Summary"), ("dashboard", "Performance dashboard")]
