@@ -197,29 +197,39 @@ _SVG_ROOT = re.compile(r"<svg\b([^>]*)>", re.S)
 
 def figure(fig: Figure, ident: str) -> str:
     """The chart as inline SVG named for assistive technology, with its figures as a table."""
+    from perfkit.charts import spec
+
+    # The builders' specs are validated against the schema in tests; at render time that
+    # validation would only repeat work on every chart.
+    return spec_figure(spec(fig.chart, validate=False), fig.title, fig.description,
+                       fig.data if fig.table is None else fig.table, ident)
+
+
+def spec_figure(vega_lite: dict, title: str, description: str, data: pd.DataFrame,
+                ident: str) -> str:
+    """A Vega-Lite spec drawn as :func:`figure` draws perfkit's charts: titled, described,
+    its figures as a table beneath, legible on a phone."""
     import vl_convert
 
     # Labels in a chart are data too (measure names, risk IDs): made plain before drawing.
-    # The builders' specs are validated against the schema in tests; at render time that
-    # validation would only repeat work on every chart.
-    svg = vl_convert.vegalite_to_svg(_plain_spec(fig.chart.to_dict(validate=False)))
+    svg = vl_convert.vegalite_to_svg(_plain_spec(vega_lite))
     # vl-convert drops the chart's description; give the root a role and a name, or screen
     # readers meet an unlabelled graphic.
-    label = esc(fig.description)
+    label = esc(description)
     svg = _SVG_ROOT.sub(lambda m: f'<svg{m[1]} role="img" aria-labelledby="{ident}-title '
                         f'{ident}-desc" focusable="false">', svg, count=1)
-    svg = svg.replace(">", f'><title id="{ident}-title">{esc(fig.title)}</title>'
+    svg = svg.replace(">", f'><title id="{ident}-title">{esc(title)}</title>'
                       f'<desc id="{ident}-desc">{label}</desc>', 1)
     return (f'<figure class="chart" id="{ident}">'
             # The SVG draws the title; the caption names the figure for screen readers.
-            f'<figcaption class="visually-hidden">{esc(fig.title)}. {label}</figcaption>'
+            f'<figcaption class="visually-hidden">{esc(title)}. {label}</figcaption>'
             # On a narrow screen the chart keeps its natural size (legible text) and scrolls
             # inside this box, which a keyboard can reach.
             f'<p class="scroll-cue">Scroll sideways to see the whole chart.</p>'
-            f'<div class="chart-svg" tabindex="0" role="region" aria-label="Chart: {esc(fig.title)}">'
+            f'<div class="chart-svg" tabindex="0" role="region" aria-label="Chart: {esc(title)}">'
             f'{svg}</div>'
-            f"<details><summary>{esc(fig.title)}: the figures as a table</summary>"
-            f"{frame_table(fig.title, fig.data if fig.table is None else fig.table)}"
+            f"<details><summary>{esc(title)}: the figures as a table</summary>"
+            f"{frame_table(title, data)}"
             "</details></figure>")
 
 

@@ -94,6 +94,9 @@ def vegalite_bundle(spec: dict, **_) -> tuple[dict, dict]:
     static SVG for viewers that lack it (nbconvert, GitHub)."""
     import vl_convert
 
+    from perfkit.charts import spec as styled
+
+    spec = styled(spec)  # perfkit's look, under whatever the chart sets itself
     return ({"application/vnd.vegalite.v5+json": spec,
              "image/svg+xml": vl_convert.vegalite_to_svg(spec),
              "text/plain": "<perfkit chart: run the notebook in JupyterLab to see it>"}, {})

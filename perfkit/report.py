@@ -53,8 +53,11 @@ def output_folder(out_root: Path, slug: str) -> Path:
     return folder
 
 
-def export_html(notebook, title: str) -> str:
+def export_html(notebook, title: str, context: dict | None = None) -> str:
     """The executed notebook as one self-contained page: its outputs, no inputs, no CDN.
+
+    Markdown cells are prose with ``context``'s fields filled in (:mod:`perfkit.cells`);
+    charts and DataFrames the analyst shows become figures and tables like perfkit's own.
 
     Written straight from perfkit's Jinja template rather than through nbconvert: the page
     needs none of nbconvert's cell markup, and its exporter (import, template compile and a
@@ -62,41 +65,17 @@ def export_html(notebook, title: str) -> str:
     """
     from markupsafe import Markup
 
-    parts = [Markup(html) for cell in notebook.cells if cell.cell_type == "code"
-             for output in cell.get("outputs", []) if (html := _output_html(output))]
+    from perfkit.cells import page_parts
+
+    parts = [Markup(html) for html in page_parts(notebook, context)]
     return _page_template().render(title=title, css=Markup(_css()), outputs=parts)
 
 
 def _output_html(output) -> str:
-    """One cell output as HTML, by the richest type it offers (the order nbconvert uses).
+    """One cell output as HTML (:func:`perfkit.cells.output_html`)."""
+    from perfkit.cells import output_html
 
-    ``text/html`` and SVG are placed as they are, as nbconvert places them: they come from
-    the notebook's own code, and perfkit's sections escape and sanitise every data value.
-    """
-    from html import escape
-
-    kind = output.get("output_type")
-    if kind == "stream":
-        name, text = escape(output.get("name", "")), escape(output.get("text", ""))
-        return f'<pre class="stream-{name}">{text}</pre>'
-    if kind == "error":
-        ename, evalue = escape(output.get("ename", "")), escape(output.get("evalue", ""))
-        return f'<pre class="error">{ename}: {evalue}</pre>'
-    data = output.get("data", {})
-    for mime in ("text/html", "image/svg+xml"):
-        if mime in data:
-            from perfkit.inline import unwrap
-
-            value = data[mime]
-            # The page has its own stylesheet: the inline report's wrapper comes off.
-            return unwrap("".join(value) if isinstance(value, list) else value)
-    for mime in ("image/png", "image/jpeg"):
-        if mime in data:
-            return f'<img src="data:{mime};base64,{escape(data[mime].strip())}" alt="">'
-    if "text/plain" in data:
-        text = data["text/plain"]
-        return f"<pre>{escape(''.join(text) if isinstance(text, list) else text)}</pre>"
-    return ""
+    return output_html(output)
 
 
 _TEMPLATES: dict = {}
@@ -226,7 +205,9 @@ def _make(inputs: _Inputs, folder: Path, notebook: Path, executed: Path, kernel:
                              executed.read_bytes())
         raise RenderError(f"{inputs.params_path}: {err} The executed notebook, with the "
                           f"failing cell marked, is {failed}") from None
-    page = export_html(nb, params.heading)
+    from perfkit.covering import fields
+
+    page = export_html(nb, params.heading, fields(summary, params.organisation))
     files: dict[str, str | bytes] = {"report.html": page, "summary.json": summary_json(summary)}
     if covering:
         files["cabinet.html"] = cabinet_page(covering, params, "report.html")
@@ -282,7 +263,10 @@ def export_notebook(notebook, base: str | Path | None = None) -> dict[str, str]:
     scheme = load_scheme(params.scheme, folder)
     _, summary = cache.summarise(data, params.year, params.quarter, scheme,
                                  allow_empty=params.allow_empty)
-    return {"report.html": export_html(notebook, params.heading),
+    from perfkit.covering import fields
+
+    return {"report.html": export_html(notebook, params.heading,
+                                       fields(summary, params.organisation)),
             "summary.json": summary_json(summary)}
 
 

@@ -46,6 +46,9 @@ class Report:
     summary: Summary
     covering_warnings: list = field(default_factory=list)
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now().astimezone())
+    #: Figures and table columns the analyst changed (:meth:`use_figure`, :meth:`use_columns`).
+    _figures: dict = field(default_factory=dict, repr=False)
+    _columns: dict = field(default_factory=dict, repr=False)
 
     # -- sections, in the order the report prints them ----------------------------------
 
@@ -180,13 +183,76 @@ class Report:
         """This quarter's measures, one row each: target, value, status and reason (a copy)."""
         return self.summary.quarter.measures.copy()
 
+    def use_figure(self, ident: str, chart, *, title: str | None = None,
+                   description: str | None = None,
+                   table: pd.DataFrame | None = None) -> charts.Figure:
+        """Publish ``chart`` (an Altair chart) as the figure ``ident`` in its section.
+
+        Take the figure from :meth:`figures`, change it with Altair and hand it back, in a
+        cell before the section's own. The title, description and table stay the figure's
+        unless given: give them when the change alters what the chart says.
+
+        >>> import altair as alt
+        >>> r = open_report("data/chesterfield", "2022/23", 2)
+        >>> chart = r.figures()["chart-milestones"].chart.properties(width=300)
+        >>> r.use_figure("chart-milestones", chart).chart.to_dict()["width"]
+        300
+        """
+        import altair as alt
+
+        own = self._own_figures()
+        if ident not in own:
+            raise ParamsError(f"use_figure: no figure {ident!r} in this report (figures: "
+                              f"{', '.join(own)})")
+        if not isinstance(chart, alt.TopLevelMixin):
+            raise ParamsError(f"use_figure: {ident!r} takes an Altair chart, not "
+                              f"{type(chart).__name__} (change figure.chart and pass that)")
+        base = own[ident]
+        changed = charts.Figure(chart, title or base.title, description or base.description,
+                                base.data if table is None else table,
+                                base.table if table is None else None)
+        self._figures[ident] = changed
+        return changed
+
+    def use_columns(self, table: str, columns: Sequence[str]) -> None:
+        """Show only ``columns`` of the ``milestones`` or ``measures`` tables, in that order.
+
+        Columns are named by their headings ("Status", "Progress", ...); the first one is the
+        row's heading for a screen reader.
+
+        >>> r = open_report("data/chesterfield", "2022/23", 2)
+        >>> r.use_columns("measures", ["Measure", "Status"])
+        >>> ">Comment</th>" in r.priority_sections().html
+        False
+        """
+        kinds = {"milestones": self._milestone_table, "measures": self._measure_table}
+        if table not in kinds:
+            raise ParamsError(f"use_columns: no table {table!r} (tables: milestones, measures)")
+        rows = self.summary.quarter.milestones if table == "milestones" else \
+            self.summary.quarter.measures
+        self._columns.pop(table, None)
+        headers = self._headers(table, rows)
+        unknown = [c for c in columns if c not in headers]
+        if unknown or not columns:
+            raise ParamsError(f"use_columns: {', '.join(map(repr, unknown)) or 'no column'} "
+                              f"is not a column of the {table} table (columns: "
+                              f"{', '.join(headers)})")
+        self._columns[table] = list(columns)
+
     def figures(self) -> dict[str, charts.Figure]:
         """The report's charts by figure id, each with ``.chart`` (Altair) and ``.data``.
+
+        A figure the analyst changed (:meth:`use_figure`) is the changed one.
 
         >>> r = open_report("data/chesterfield", "2022/23", 2)
         >>> list(r.figures()), type(r.figures()["chart-measures"].chart).__name__
         (['chart-milestones', 'chart-measures'], 'LayerChart')
         """
+        return {ident: self._figures.get(ident, fig)
+                for ident, fig in self._own_figures().items()}
+
+    def _own_figures(self) -> dict[str, charts.Figure]:
+        """perfkit's own charts, as it builds them."""
         rollup = self.summary.rollup
         has_milestones = bool(rollup.overall.milestones.total)  # a scheme may have none
         found = {}
@@ -281,7 +347,25 @@ class Report:
                 for r in rows.itertuples()]
         headers = [self.scheme.nouns.milestone[0].capitalize(), *(c.capitalize() for c in extra),
                    "Status", *(["Since last quarter"] if travel else []), "Progress"]
-        return table(caption, headers, body, css="milestones")
+        return table(caption, *self._chosen("milestones", headers, body), css="milestones")
+
+    def _headers(self, kind: str, rows: pd.DataFrame) -> list[str]:
+        """The headings of the ``kind`` table as it prints ``rows``."""
+        import re
+
+        html = (self._milestone_table if kind == "milestones" else self._measure_table)(rows, "")
+        return re.findall(r'<th scope="col">([^<]*)</th>', html)
+
+    def _chosen(self, kind: str, headers: list[str], body: list) -> tuple[list, list]:
+        """The columns the analyst chose for ``kind`` tables (:meth:`use_columns`), in order."""
+        import html
+
+        wanted = self._columns.get(kind)
+        if not wanted:
+            return headers, body
+        plain = [html.unescape(h) for h in headers]
+        picks = [plain.index(c) for c in wanted if c in plain]
+        return [headers[i] for i in picks], [[row[i] for i in picks] for row in body]
 
     def _measure_table(self, rows: pd.DataFrame, caption: str) -> str:
         travel = self._has_travel
@@ -293,7 +377,7 @@ class Report:
         headers = [self.scheme.nouns.measure[0].capitalize(), "Target",
                    f"Q{self.params.quarter} value", "Status",
                    *(["Since last quarter"] if travel else []), "Comment"]
-        return table(caption, headers, body, css="measures")
+        return table(caption, *self._chosen("measures", headers, body), css="measures")
 
     def _measure_history(self) -> pd.DataFrame:
         """Numeric values and bars of quarterly measures in each quarter held this year."""
@@ -349,7 +433,10 @@ def open_report(data: str, year: str, quarter: int, organisation: str = "",
     """
     check_injected(history or [])
     if _in_ipython():
+        from perfkit.cells import show_frames_as_tables
+
         use_offline_charts()
+        show_frames_as_tables()
     values = dict(data=str(data), year=year, quarter=quarter, organisation=organisation or "",
                   title=title, covering=covering, plan_span=plan_span,
                   scheme=scheme or "chesterfield", allow_empty=allow_empty)
