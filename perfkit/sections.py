@@ -185,7 +185,7 @@ class Report:
 
     def use_figure(self, ident: str, chart, *, title: str | None = None,
                    description: str | None = None,
-                   table: pd.DataFrame | None = None) -> charts.Figure:
+                   table: pd.DataFrame | None = None) -> None:
         """Publish ``chart`` (an Altair chart) as the figure ``ident`` in its section.
 
         Take the figure from :meth:`figures`, change it with Altair and hand it back, in a
@@ -195,7 +195,8 @@ class Report:
         >>> import altair as alt
         >>> r = open_report("data/chesterfield", "2022/23", 2)
         >>> chart = r.figures()["chart-milestones"].chart.properties(width=300)
-        >>> r.use_figure("chart-milestones", chart).chart.to_dict()["width"]
+        >>> r.use_figure("chart-milestones", chart)
+        >>> r.figures()["chart-milestones"].chart.to_dict()["width"]
         300
         """
         import altair as alt
@@ -212,7 +213,6 @@ class Report:
                                 base.data if table is None else table,
                                 base.table if table is None else None)
         self._figures[ident] = changed
-        return changed
 
     def use_columns(self, table: str, columns: Sequence[str]) -> None:
         """Show only ``columns`` of the ``milestones`` or ``measures`` tables, in that order.
