@@ -108,3 +108,41 @@ def use_offline_charts() -> None:
 
     alt.renderers.register("perfkit", vegalite_bundle)
     alt.renderers.enable("perfkit")
+
+
+def notebook_message(err: BaseException) -> str:
+    """A perfkit error as a notebook user reads it: the parameter to change, not the CLI
+    flag, and each distinct data problem once, with the rows it is on.
+
+    >>> from perfkit.errors import EmptyQuarterError, ALLOW_EMPTY_HINT
+    >>> notebook_message(EmptyQuarterError(f"no updates; {ALLOW_EMPTY_HINT} renders one"))
+    'perfkit: no updates; allow_empty = True in the parameters cell renders one'
+    """
+    from perfkit.errors import ALLOW_EMPTY_HINT, ALLOW_EMPTY_NOTEBOOK, DataError, counted
+
+    if isinstance(err, DataError):
+        lines = counted(err.problems)
+        text = "\n".join([f"{len(err.problems):,} problem{'s' if len(err.problems) != 1 else ''} "
+                          f"in the data:", *(f"  - {line}" for line in lines)])
+    else:
+        text = str(err)
+    return "perfkit: " + text.replace(ALLOW_EMPTY_HINT, ALLOW_EMPTY_NOTEBOOK)
+
+
+def show_errors_briefly(shell=None) -> None:
+    """In a notebook, a perfkit error is its message alone: no frames of perfkit's code,
+    which tell an analyst nothing they can change. Any other error keeps its traceback."""
+    from perfkit.errors import PerfkitError
+
+    if shell is None:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    if shell is None:
+        return
+
+    def brief(shell, etype, value, tb, tb_offset=None):
+        shell._showtraceback(etype, value, [notebook_message(value)])
+        return []
+
+    shell.set_custom_exc((PerfkitError,), brief)

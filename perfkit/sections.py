@@ -431,12 +431,14 @@ def open_report(data: str, year: str, quarter: int, organisation: str = "",
     >>> r.summary.rollup.overall.milestones.total
     36
     """
-    check_injected(history or [])
     if _in_ipython():
         from perfkit.cells import show_frames_as_tables
+        from perfkit.inline import show_errors_briefly
 
+        show_errors_briefly()  # before anything can fail: this cell's error is brief too
         use_offline_charts()
         show_frames_as_tables()
+    check_injected(history or [])
     values = dict(data=str(data), year=year, quarter=quarter, organisation=organisation or "",
                   title=title, covering=covering, plan_span=plan_span,
                   scheme=scheme or "chesterfield", allow_empty=allow_empty)

@@ -34,7 +34,7 @@ report.use_figure("chart-milestones", figure.chart.encode(
     color=alt.Color("status:N", legend=alt.Legend(title=None, orient="bottom"),
                     scale=alt.Scale(domain=["Green", "Amber", "Red", "Complete"],
                                     range={NEW_COLOURS!r})),
-    y=alt.Y("group:N", sort=groups, title=None),
+    y=alt.Y("group:N", sort=groups, title=None, axis=alt.Axis(labelLimit=260)),
 ))
 """
 
