@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 AXE    := node_modules/axe-core/axe.min.js
 
-.PHONY: report test browser pdf clean bench lab
+.PHONY: report test browser pdf clean bench lab strip-filter strip
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,9 +34,25 @@ $(LAB_SETTINGS): $(STAMP)
 	mkdir -p $(dir $@)
 	echo '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}' > $@
 
-lab: $(STAMP) $(LAB_SETTINGS)
+# JupyterLab saves outputs into the notebook: git stores it stripped (see strip-filter).
+lab: $(STAMP) $(LAB_SETTINGS) strip-filter
 	$(BIN)/jupyter lab --no-browser --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks \
 	  $$([ "$$(id -u)" = 0 ] && echo --allow-root)
+
+# In a git checkout, git stores every notebook stripped of its outputs (.gitattributes names
+# the filter; this tells this clone what it runs): nbstripout, from the lab extra, keeping
+# cell ids and the one line of language metadata the committed notebook has. The working copy
+# keeps its outputs for the analyst; `make strip` strips it in place.
+NBSTRIP_ARGS := --keep-id --extra-keys "metadata.language_info.codemirror_mode metadata.language_info.file_extension metadata.language_info.mimetype metadata.language_info.nbconvert_exporter metadata.language_info.pygments_lexer metadata.language_info.version"
+NBSTRIP := "$(abspath $(BIN))/nbstripout" $(NBSTRIP_ARGS)
+strip-filter:
+	@if git rev-parse --git-dir >/dev/null 2>&1; then \
+	  git config filter.nbstripout.clean '$(NBSTRIP)' && \
+	  git config filter.nbstripout.smudge cat && \
+	  git config diff.ipynb.textconv '$(NBSTRIP) -t'; fi
+
+strip: $(STAMP)
+	$(NBSTRIP) notebooks/*.ipynb perfkit/notebooks/*.ipynb
 
 # The browser tests need Debian's chromium (playwright drives it; its own browser download
 # is not used) and axe-core from npm. As root, install chromium; otherwise say how.

@@ -22,6 +22,27 @@ STATUS_COLOURS = {Status.MET: "#00703c", Status.NEAR: "#f47738", Status.MISSED: 
 # Dark text on the orange fill, white on the others: each pair passes 4.5:1.
 TEXT_ON = {"#f47738": "#0b0c0c"}
 FONT = "Arial, Helvetica, sans-serif"
+#: The look of every chart on the page, applied when it is drawn (:func:`spec`), not built
+#: into the chart: a chart with a ``config`` cannot be concatenated or layered with another,
+#: and an analyst's ``figure.chart | other.chart`` must work.
+CONFIG = {"font": FONT,
+          "axis": {"labelColor": "#0b0c0c", "titleColor": "#0b0c0c", "labelFontSize": 12},
+          "legend": {"labelColor": "#0b0c0c", "labelFontSize": 12},
+          "title": {"color": "#0b0c0c", "fontSize": 15, "anchor": "start"}}
+
+
+def spec(chart: alt.TopLevelMixin | dict, validate: bool = True) -> dict:
+    """The chart's Vega-Lite spec with perfkit's look under whatever config it sets itself.
+
+    >>> spec(alt.Chart().mark_bar().configure_title(fontSize=20))["config"]["title"]
+    {'color': '#0b0c0c', 'fontSize': 20, 'anchor': 'start'}
+    """
+    out = dict(chart) if isinstance(chart, dict) else chart.to_dict(validate=validate)
+    own = out.get("config", {})
+    merged = {key: ({**value, **own.get(key, {})} if isinstance(value, dict) else
+                    own.get(key, value)) for key, value in CONFIG.items()}
+    out["config"] = {**own, **merged}
+    return out
 
 
 @dataclass(frozen=True)
@@ -49,30 +70,27 @@ def _stacked(frame: pd.DataFrame, category: str, order: list[str], colours: list
                          _aria=[f"{g}: {n:,} {c.lower()}" for g, n, c in
                                 zip(frame[y], frame["count"], frame[category])])
     groups = list(dict.fromkeys(frame[y]))
-    base = alt.Chart(frame).encode(
-        y=alt.Y(f"{y}:N", sort=groups, title=None, axis=alt.Axis(labelLimit=260)),
-        x=alt.X("sum(count):Q", title="Number", stack="zero"),
-        order=alt.Order("_order:Q"),
-    )
-    bars = base.mark_bar(stroke="#ffffff", strokeWidth=1).encode(
-        color=alt.Color(f"{category}:N", scale=alt.Scale(domain=order, range=colours),
-                        legend=alt.Legend(title=None, orient="bottom")),
+    bars = alt.Chart().mark_bar(stroke="#ffffff", strokeWidth=1).encode(
         tooltip=[alt.Tooltip(f"{y}:N", title="Group"), alt.Tooltip(f"{category}:N"),
                  alt.Tooltip("count:Q", title="Number")],
         description="_aria:N",
     )
     # The counts are drawn on the bars for the eye; the bars already say them aloud.
-    labels = base.mark_text(align="right", dx=-4, fontWeight="bold", font=FONT,
-                            aria=False).encode(
+    labels = alt.Chart().mark_text(align="right", dx=-4, fontWeight="bold", font=FONT,
+                                   aria=False).encode(
         text="_text:N", color=alt.Color("_ink:N", scale=None),
         x=alt.X("sum(count):Q", stack="zero", bandPosition=1),
     )
-    return (bars + labels).properties(
-        title=title, description=description, width=520, height=alt.Step(34),
-    ).configure(font=FONT).configure_axis(labelColor="#0b0c0c", titleColor="#0b0c0c",
-                                          labelFontSize=12).configure_legend(
-        labelColor="#0b0c0c", labelFontSize=12).configure_title(color="#0b0c0c", fontSize=15,
-                                                                anchor="start")
+    # The shared encodings sit on the layer, not in each mark, so that an analyst's
+    # ``figure.chart.encode(color=..., y=alt.Y(..., sort=...))`` recolours and re-sorts the
+    # bars (the labels keep their own ink and position).
+    return alt.layer(bars, labels, data=frame).encode(
+        y=alt.Y(f"{y}:N", sort=groups, title=None, axis=alt.Axis(labelLimit=260)),
+        x=alt.X("sum(count):Q", title="Number", stack="zero"),
+        order=alt.Order("_order:Q"),
+        color=alt.Color(f"{category}:N", scale=alt.Scale(domain=order, range=colours),
+                        legend=alt.Legend(title=None, orient="bottom")),
+    ).properties(title=title, description=description, width=520, height=alt.Step(34))
 
 
 def _scheme(rollup: Rollup) -> Scheme:
@@ -192,8 +210,7 @@ def measure_trends(values: pd.DataFrame, year: str) -> Figure:
         facet=alt.Facet("measure:N", title=None, header=alt.Header(labelLimit=220,
                                                                    labelFontSize=11)),
         columns=3,
-    ).resolve_scale(y="independent").properties(title=title, description=description) \
-        .configure(font=FONT).configure_title(color="#0b0c0c", fontSize=15, anchor="start")
+    ).resolve_scale(y="independent").properties(title=title, description=description)
     table = pd.DataFrame({"measure": values["measure"], "quarter": frame["label"],
                           "value": value_text, "target": bar_text})
     return Figure(chart, title, description, frame.drop(columns=["label"]), table)

@@ -68,6 +68,7 @@ def _report(args: argparse.Namespace) -> int:
     from perfkit.scheme import load_scheme
 
     from perfkit.errors import OutOfTime
+    from perfkit.notebook import choose_notebook
     from perfkit.report import time_limit
 
     folders: dict[Path, Path] = {}
@@ -78,6 +79,7 @@ def _report(args: argparse.Namespace) -> int:
             for path in args.params:
                 params, _ = load_params(path)
                 load_scheme(params.scheme, Path(path).resolve().parent)
+                choose_notebook(params, path, args.notebook)
                 folder = output_folder(args.out, params.slug)
                 if folder in folders:
                     raise ParamsError(f"{folders[folder]} and {path} are both for quarter "
@@ -128,6 +130,16 @@ def _now() -> str:
     import datetime as dt
 
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _notebook(args: argparse.Namespace) -> int:
+    from perfkit.notebook import write_notebook
+
+    written = write_notebook(args.folder, overwrite=args.force)
+    print(f"wrote {written}; name it in your params file (notebook: "
+          f"{Path(args.folder) / written.name}, relative to the project) and edit it in "
+          "JupyterLab")
+    return 0
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -207,7 +219,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--docx", action="store_true",
                         help="also write report.docx (and cabinet.docx) for committee systems")
     report.add_argument("--notebook", type=Path, default=None,
-                        help="a report notebook of your own (default: the one perfkit ships)")
+                        help="a report notebook of your own, in place of the params file's "
+                             "`notebook:` (default: that, else the one perfkit ships)")
     report.add_argument("--allow-empty", action="store_true",
                         help="render a quarter the data holds no update for (refused otherwise)")
     report.add_argument("--kernel", action="store_true",
@@ -225,6 +238,14 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--allow-empty", action="store_true",
                          help="summarise a quarter the data holds no update for")
     summary.set_defaults(run=_summary)
+
+    notebook = _command(commands, "notebook",
+                        "write a copy of perfkit's report notebook into a folder, to make "
+                        "your own", "perfkit notebook notebooks")
+    notebook.add_argument("folder", type=Path, help="the folder to write it into")
+    notebook.add_argument("--force", action="store_true",
+                          help="replace a notebook of that name already there")
+    notebook.set_defaults(run=_notebook)
 
     check = _command(commands, "check", "validate a params file's data (with its scheme and "
                      "layout), or a dataset folder or workbook (with the default scheme)",

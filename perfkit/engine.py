@@ -4,8 +4,14 @@
 every cell in this process's main thread, in a fresh :class:`IPython.core.interactiveshell.
 InteractiveShell` per notebook. Display outputs, results, printed text and errors become the
 same nbformat outputs a kernel would give, so papermill's error-cell marking and the exported
-page are unchanged. What is given up against a real kernel: isolation (a crash in a cell is
-a crash of the caller), and output written straight to file descriptors is not captured.
+page are unchanged. Each notebook starts from the process state the one before it found:
+what a notebook can change (pandas options, Altair's theme and renderer, warning filters,
+environment variables, ``sys.path``, logging, signal handlers, modules imported from its
+folder) is put back when it ends (:func:`isolated`). The notebook's folder is importable,
+output written straight to file descriptors (``os.system``, subprocesses) is captured, and
+nbclient's ``skip-execution`` and ``raises-exception`` tags are honoured, as a kernel does.
+What is given up against a real kernel: a crash in a cell, or a signal a cell sends its own
+process, is a crash of the caller; and there is no ``get_ipython().kernel``.
 
 papermill imports every registered engine when it is itself imported, so this module must
 import cheaply and never fail: it imports nothing heavy at module level, and the papermill
@@ -89,19 +95,33 @@ def run_cells(nb_man, execution_timeout: float | None = None, log_output: bool =
         raise RuntimeError("the in-process engine enforces execution_timeout with SIGALRM, "
                            "which works only in the main thread")
     nb = nb_man.nb
-    with _shell() as shell:
+    with isolated(), _shell() as shell:
         nb.metadata["language_info"] = _LANGUAGE_INFO | {"version": platform.python_version()}
         for index, cell in enumerate(nb.cells):
             try:
                 nb_man.cell_start(cell, index)
-                if cell.cell_type != "code" or not cell.source.strip():
+                tags = cell.get("metadata", {}).get("tags", [])
+                if (cell.cell_type != "code" or not cell.source.strip()
+                        or SKIP_TAG in tags):
                     continue
                 failure = shell.run_notebook_cell(cell, execution_timeout)
                 _echo(cell, log_output, {"stdout": stdout_file, "stderr": stderr_file})
-                if failure is not None:
+                if isinstance(failure, CellTimeout):
+                    # As nbclient under a kernel: no error output in the cell, and its
+                    # CellTimeoutError raised out of the run.
+                    from nbclient.exceptions import CellTimeoutError
+
+                    cell.outputs = [o for o in cell.outputs if o.get("ename") != "CellTimeout"]
                     nb_man.cell_exception(cell, cell_index=index, exception=failure)
+                    raise CellTimeoutError.error_from_timeout_and_cell(
+                        "Cell execution timed out", execution_timeout, cell) from None
+                if failure is not None:
                     if not isinstance(failure, (Exception, SystemExit)):
+                        nb_man.cell_exception(cell, cell_index=index, exception=failure)
                         raise failure
+                    if RAISES_TAG in tags:
+                        continue  # an error the author expects: the run goes on, as nbclient's
+                    nb_man.cell_exception(cell, cell_index=index, exception=failure)
                     break
             finally:
                 nb_man.cell_complete(cell, cell_index=index)
@@ -123,6 +143,170 @@ def _echo(cell, log_output: bool, files: dict) -> None:
                 files[output.name].flush()
         elif log_output and "text/plain" in output.get("data", {}):
             logger.info(output.data["text/plain"])
+
+
+#: nbclient's tags: a cell not to run, and a cell whose error does not stop the run.
+SKIP_TAG = "skip-execution"
+RAISES_TAG = "raises-exception"
+
+
+@contextmanager
+def isolated() -> Iterator[None]:
+    """Run a notebook with its folder importable, and put back what it changed when it ends.
+
+    Batch workers render one quarter after another in one process, so a notebook that sets a
+    pandas option, Altair's theme, a warning filter, an environment variable, ``sys.path``, a
+    logging handler or a signal handler must not change the next quarter's report. Each is
+    saved and put back (a few milliseconds; forking a child per notebook would isolate
+    everything, but vl-convert's engine, running in a thread, does not survive a fork).
+    Modules imported from the notebook's folder are forgotten, so the next notebook imports
+    its own.
+    """
+    import logging
+    import os
+    import warnings
+
+    folder = os.getcwd()
+    environ, path, modules = dict(os.environ), list(sys.path), set(sys.modules)
+    filters, showwarning = list(warnings.filters), warnings.showwarning
+    loggers = [logging.getLogger(), *(logger for logger in
+                                      logging.Logger.manager.loggerDict.values()
+                                      if isinstance(logger, logging.Logger))]
+    logged = {id(lg): (lg, lg.level, list(lg.handlers), lg.propagate, lg.disabled)
+              for lg in loggers}
+    disabled = logging.root.manager.disable
+    handlers = {}
+    for number in signal.valid_signals():
+        try:
+            handlers[number] = signal.getsignal(number)
+        except (OSError, ValueError):
+            pass
+    libraries = _library_state()
+    sys.path.insert(0, folder)  # as a kernel started in the notebook's folder has it
+    # As in a fresh kernel: the root logger has no handler (records reach the cell's stderr
+    # through logging's last resort, or a handler the notebook adds), and a warning shown
+    # once in this process is shown again.
+    root = logging.getLogger()
+    root.handlers.clear()
+    root.setLevel(logging.WARNING)
+    show = warnings._showwarnmsg_impl
+    warnings.filters[:] = _FRESH_FILTERS
+    warnings.showwarning = warnings._showwarning_orig
+    warnings._showwarnmsg_impl = _show_warning
+    warnings.onceregistry.clear()
+    warnings._filters_mutated()
+    try:
+        yield
+    finally:
+        if os.environ != environ:
+            os.environ.clear()
+            os.environ.update(environ)
+        sys.path[:] = path
+        _forget_modules(folder, set(sys.modules) - modules, path)
+        warnings.filters[:] = filters
+        warnings.showwarning, warnings._showwarnmsg_impl = showwarning, show
+        warnings._filters_mutated()
+        for lg, level, kept, propagate, off in logged.values():
+            lg.level, lg.handlers[:], lg.propagate, lg.disabled = level, kept, propagate, off
+        for lg in logging.Logger.manager.loggerDict.values():
+            if isinstance(lg, logging.Logger) and id(lg) not in logged:
+                lg.handlers.clear()  # a logger the notebook made: it logs nowhere now
+        logging.disable(disabled)
+        for number, handler in handlers.items():
+            try:
+                if handler is not None and signal.getsignal(number) is not handler:
+                    signal.signal(number, handler)
+            except (OSError, ValueError, TypeError):
+                pass
+        _restore_libraries(libraries)
+
+
+#: The warning filters a fresh Python process starts with (the defaults of a release build),
+#: as a kernel's notebook finds them; whatever this process has set (a test runner's
+#: recording, a CLI's -W) is not the notebook's.
+_FRESH_FILTERS = [("default", None, DeprecationWarning, "__main__", 0),
+                  ("ignore", None, DeprecationWarning, None, 0),
+                  ("ignore", None, PendingDeprecationWarning, None, 0),
+                  ("ignore", None, ImportWarning, None, 0),
+                  ("ignore", None, ResourceWarning, None, 0)]
+
+
+def _show_warning(message) -> None:
+    """Python's own way of showing a warning: its text on ``sys.stderr`` (the cell's)."""
+    import warnings
+
+    sys.stderr.write(warnings._formatwarnmsg(message))
+
+
+def _forget_modules(folder: str, new: set[str], path: list[str]) -> None:
+    """Forget the modules a notebook imported from its own folder (``import helper``), so
+    the next notebook imports its own. A folder that was already importable is left alone:
+    its modules (perfkit itself, run from a source tree) were there for everyone."""
+    import os
+
+    if os.path.realpath(folder) in {os.path.realpath(p or os.getcwd()) for p in path}:
+        return
+    for name in new:
+        where = getattr(sys.modules.get(name), "__file__", None) or ""
+        top = name.split(".")[0]
+        if where.startswith(folder + os.sep):
+            first = os.path.relpath(where, folder).split(os.sep)[0]
+            if first == top or first.split(".")[0] == top:
+                del sys.modules[name]
+
+
+def _library_state() -> dict:
+    """Settings of the libraries a report notebook uses, when they are loaded."""
+    state: dict = {}
+    if "pandas" in sys.modules:
+        import pandas as pd
+
+        keys = pd._config.config._registered_options
+        state["pandas"] = {key: pd.get_option(key) for key in keys
+                           if key not in pd._config.config._deprecated_options}
+    if "altair" in sys.modules:
+        import altair as alt
+
+        state["altair"] = (alt.theme.active, alt.renderers.active,
+                           alt.data_transformers.active)
+    if "numpy" in sys.modules:
+        import numpy as np
+
+        state["numpy"] = (np.get_printoptions(), np.geterr())
+    return state
+
+
+def _restore_libraries(state: dict) -> None:
+    import contextlib
+
+    if "pandas" in sys.modules:
+        import pandas as pd
+
+        registered = pd._config.config._registered_options
+        # Loaded by the notebook itself: its defaults are what the next notebook would find.
+        saved = state.get("pandas") or {key: option.defval for key, option in
+                                        registered.items()}
+        for key, value in saved.items():
+            with contextlib.suppress(Exception):
+                if pd.get_option(key) is not value and pd.get_option(key) != value:
+                    pd.set_option(key, value)
+    if "altair" in sys.modules:
+        import altair as alt
+
+        theme, renderer, transformer = state.get("altair", ("default", "default", "default"))
+        with contextlib.suppress(Exception):
+            if alt.theme.active != theme:
+                alt.theme.enable(theme)
+            if alt.renderers.active != renderer:
+                alt.renderers.enable(renderer)
+            if alt.data_transformers.active != transformer:
+                alt.data_transformers.enable(transformer)
+    if "numpy" in sys.modules and "numpy" in state:
+        import numpy as np
+
+        options, errors = state["numpy"]
+        np.set_printoptions(**options)
+        np.seterr(**errors)
 
 
 _LANGUAGE_INFO = {
@@ -152,7 +336,11 @@ def _shell() -> Iterator[Any]:
     config.HistoryManager.hist_file = ":memory:"  # no history database, no saving thread
     config.InteractiveShell.colors = "neutral"
     config.InteractiveShell.autocall = 0
-    shell = klass.instance(config=config)
+    # ipykernel's compiler names each cell's code as a kernel does ("3573913704.py" in a
+    # traceback or a SyntaxError), so the messages match the kernel's.
+    from ipykernel.compiler import XCachingCompiler
+
+    shell = klass.instance(config=config, compiler_class=XCachingCompiler)
     try:
         yield shell
     finally:
@@ -214,18 +402,27 @@ def _shell_class():
         display_pub_class = Publisher
 
         capture: _Capture | None = None
+        #: Outputs by display id, across cells: a later cell's update_display reaches them.
+        display_ids: dict | None = None
+        streams: tuple | None = None
 
         def _showtraceback(self, etype, evalue, stb):
             self.capture.error(etype.__name__, str(evalue), list(stb))
 
         def run_notebook_cell(self, cell, timeout: float | None) -> BaseException | None:
             """Run one cell into ``cell.outputs``; return what it raised, if anything."""
-            self.capture = _Capture(cell)
+            if self.display_ids is None:
+                self.display_ids = {}
+            self.capture = _Capture(cell, self.display_ids)
             cell.outputs = []
             streams = sys.stdout, sys.stderr
-            sys.stdout, sys.stderr = self.capture.stdout, self.capture.stderr
+            # One stdout and one stderr for the whole notebook, as a kernel has, each writing
+            # into the running cell: a logging handler made in one cell writes into the next.
+            if self.streams is None:
+                self.streams = _Router(self, "stdout"), _Router(self, "stderr")
+            sys.stdout, sys.stderr = self.streams
             try:
-                with _alarm(timeout):
+                with _no_stdin(), _descriptors(self.capture), _alarm(timeout):
                     result = self.run_cell(cell.source, store_history=True)
             finally:
                 sys.stdout, sys.stderr = streams
@@ -235,6 +432,83 @@ def _shell_class():
 
     _SHELL_CLASS = Shell
     return Shell
+
+
+@contextmanager
+def _no_stdin() -> Iterator[None]:
+    """``input()`` and ``getpass()`` fail as they do in a kernel run by papermill (which
+    allows no input), rather than wait on this process's stdin: a scheduled run has no one
+    to answer."""
+    import builtins
+    import getpass
+
+    from IPython.core.error import StdinNotImplementedError
+
+    def refuse(*args, **kwargs):
+        raise StdinNotImplementedError(
+            "raw_input was called, but this frontend does not support input requests.")
+
+    saved = builtins.input, getpass.getpass
+    builtins.input = getpass.getpass = refuse
+    try:
+        yield
+    finally:
+        builtins.input, getpass.getpass = saved
+
+
+#: Output a cell writes straight to file descriptors, kept for its outputs (as a kernel does).
+MAX_FD_OUTPUT = 8 * 1024 * 1024
+
+
+@contextmanager
+def _descriptors(capture: _Capture) -> Iterator[None]:
+    """File descriptors 1 and 2 into scratch files while a cell runs, so that ``os.system``,
+    subprocesses and C code print into the notebook, as under ipykernel."""
+    import os
+    import tempfile
+
+    saved: dict[int, int] = {}
+    files = {}
+    try:
+        for fd in (1, 2):
+            files[fd] = tempfile.TemporaryFile()
+            saved[fd] = os.dup(fd)
+            os.dup2(files[fd].fileno(), fd)
+    except OSError:  # no such descriptor (a daemon): Python-level capture only
+        for fd, copy in saved.items():
+            os.dup2(copy, fd)
+            os.close(copy)
+        for handle in files.values():
+            handle.close()
+        yield
+        return
+    read = {1: 0, 2: 0}
+
+    def drain() -> list[tuple[str, str]]:
+        """What was written to the descriptors since the last look, by stream."""
+        found = []
+        for fd, handle in files.items():
+            if read[fd] >= MAX_FD_OUTPUT:
+                continue
+            handle.seek(read[fd])
+            data = handle.read(MAX_FD_OUTPUT - read[fd])
+            read[fd] += len(data)
+            if data:
+                found.append(("stdout" if fd == 1 else "stderr",
+                              data.decode("utf-8", errors="replace")))
+        return found
+
+    capture.drain = drain
+    try:
+        yield
+    finally:
+        for fd, copy in saved.items():
+            os.dup2(copy, fd)
+            os.close(copy)
+        capture.flush()
+        capture.drain = None
+        for handle in files.values():
+            handle.close()
 
 
 @contextmanager
@@ -286,19 +560,55 @@ class _Stream(io.TextIOBase):
         return False
 
 
+class _Router(io.TextIOBase):
+    """The notebook's ``sys.stdout`` or ``sys.stderr``: whatever is written goes to the cell
+    running now, as ipykernel's streams do."""
+
+    def __init__(self, shell, name: str):
+        self._shell, self.name = shell, name
+
+    def _target(self) -> _Stream:
+        return getattr(self._shell.capture, self.name)
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        return self._target().write(text)
+
+    def flush(self) -> None:
+        self._target().flush()
+
+    @property
+    def encoding(self) -> str:
+        return "utf-8"
+
+    def isatty(self) -> bool:
+        return False
+
+
 class _Capture:
     """The outputs of one cell, in the order a kernel would send them."""
 
-    def __init__(self, cell):
+    def __init__(self, cell, display_ids: dict | None = None):
         from nbformat import v4
 
         self._v4 = v4
         self.cell = cell
         self.stdout, self.stderr = _Stream(self, "stdout"), _Stream(self, "stderr")
         self._clear_pending = False
-        self._display_ids: dict[str, list] = {}
+        self._display_ids: dict[str, list] = {} if display_ids is None else display_ids
+        #: What the cell wrote straight to file descriptors since the last look (set while
+        #: they are captured): taken in before each output, so the order holds.
+        self.drain = None
 
     def flush(self) -> None:
+        if self.drain is not None:
+            for name, text in self.drain():
+                stream = self.stdout if name == "stdout" else self.stderr
+                stream.flush()
+                (self.stderr if stream is self.stdout else self.stdout).flush()
+                stream._parts.append(text)
         self.stdout.flush()
         self.stderr.flush()
 

@@ -46,6 +46,44 @@ class PerfkitError(Exception):
     """Base of every error perfkit raises on purpose."""
 
 
+#: How a command-line run asks for an empty quarter; in a notebook the parameter says it.
+ALLOW_EMPTY_HINT = "--allow-empty (allow_empty: true in a params file)"
+ALLOW_EMPTY_NOTEBOOK = "allow_empty = True in the parameters cell"
+
+
+def counted(problems: list[Problem]) -> list[str]:
+    r"""Each distinct problem once, with the rows it is on: one scheme's words against
+    another's data is one problem on 36 rows, not 36 lines.
+
+    >>> print("\n".join(counted([Problem("m.csv", r, "rag", "Green", "red") for r in (2, 3, 4, 9)]
+    ...                         + [Problem("m.csv", 5, "rag", "Blue", "red")])))
+    m.csv, rows 2-4 and 9 (4 rows), column 'rag': 'Green' is not allowed (allowed: red)
+    m.csv, row 5, column 'rag': 'Blue' is not allowed (allowed: red)
+    """
+    groups: dict[tuple, list[Problem]] = {}
+    for p in problems:
+        key = (p.file, p.column, repr(p.value), p.what, p.allowed)
+        groups.setdefault(key, []).append(p)
+    lines = []
+    for same in groups.values():
+        rows = sorted({p.row for p in same if p.row is not None})
+        if len(same) == 1 or len(rows) < 2:
+            lines.extend(str(p) for p in same[:1])
+            continue
+        spans, start = [], rows[0]
+        for before, row in zip(rows, rows[1:] + [None]):
+            if row != before + 1:
+                spans.append(f"{start}" if start == before else f"{start}-{before}")
+                start = row
+        where = ", ".join(spans[:-1]) + " and " + spans[-1] if len(spans) > 1 else spans[0]
+        first = str(Problem(same[0].file, None, same[0].column, same[0].value,
+                            same[0].allowed, same[0].what))
+        head, rest = first.split(", ", 1) if ", " in first else first.split(": ", 1)
+        lines.append(f"{head}, rows {where} ({len(rows):,} rows), {rest}" if ", " in first
+                     else f"{head}, rows {where} ({len(rows):,} rows): {rest}")
+    return lines
+
+
 class DataError(PerfkitError):
     """The dataset breaks the data contract; ``problems`` lists every break found in one pass."""
 

@@ -37,11 +37,14 @@ class Fragment:
 
     html: str
     styled: bool = False
+    #: Sections numbered before this fragment's first: inline, each output is a page of its
+    #: own to the stylesheet's counters, so the count is carried in (``report.html`` counts).
+    before: int = 0
 
     def _repr_html_(self) -> str:
         from perfkit.inline import wrap
 
-        return wrap(self.html, self.styled)
+        return wrap(self.html, self.styled, self.before)
 
     def __str__(self) -> str:
         return self.html
@@ -197,32 +200,42 @@ _SVG_ROOT = re.compile(r"<svg\b([^>]*)>", re.S)
 
 
 def figure(fig: Figure, ident: str) -> str:
-    """The chart as inline SVG named for assistive technology, with its figures as a table.
+    """The chart as inline SVG named for assistive technology, with its figures as a table."""
+    from perfkit.charts import spec
+
+    # The builders' specs are validated against the schema in tests; at render time that
+    # validation would only repeat work on every chart.
+    return spec_figure(spec(fig.chart, validate=False), fig.title, fig.description,
+                       fig.data if fig.table is None else fig.table, ident)
+
+
+def spec_figure(vega_lite: dict, title: str, description: str, data: pd.DataFrame,
+                ident: str) -> str:
+    """A Vega-Lite spec drawn as :func:`figure` draws perfkit's charts: titled, described,
+    its figures as a table beneath, legible on a phone.
 
     Two drawings of it: one for a page or paper, and one laid out for a phone
     (:mod:`perfkit.fit`); the stylesheet shows one of them, so only one is ever read out.
     """
     # Labels in a chart are data too (measure names, risk IDs): made plain before drawing.
-    # The builders' specs are validated against the schema in tests; at render time that
-    # validation would only repeat work on every chart.
-    spec = _plain_spec(fig.chart.to_dict(validate=False))
+    spec = _plain_spec(vega_lite)
     drawings = "".join(
         # A chart wider than a phone even so (an analyst's own) scrolls inside this box,
         # which a keyboard can reach.
         f'<div class="chart-svg chart-{fit_name}" tabindex="0" role="region" '
-        f'aria-label="Chart: {esc(fig.title)}">{_svg(layout(spec), fig, name)}</div>'
+        f'aria-label="Chart: {esc(title)}">{_svg(layout(spec), title, description, name)}</div>'
         for fit_name, layout, name in (("wide", fit.for_page, ident),
                                        ("narrow", fit.for_phone, f"{ident}-narrow")))
     return (f'<figure class="chart" id="{ident}">'
             # The SVG draws the title; the caption names the figure for screen readers.
-            f'<figcaption class="visually-hidden">{esc(fig.title)}. {esc(fig.description)}'
+            f'<figcaption class="visually-hidden">{esc(title)}. {esc(description)}'
             f'</figcaption>{drawings}'
-            f"<details><summary>{esc(fig.title)}: the figures as a table</summary>"
-            f"{frame_table(fig.title, fig.data if fig.table is None else fig.table)}"
+            f"<details><summary>{esc(title)}: the figures as a table</summary>"
+            f"{frame_table(title, data)}"
             "</details></figure>")
 
 
-def _svg(spec: dict, fig: Figure, ident: str) -> str:
+def _svg(spec: dict, title: str, description: str, ident: str) -> str:
     import vl_convert
 
     svg = vl_convert.vegalite_to_svg(spec)
@@ -231,8 +244,8 @@ def _svg(spec: dict, fig: Figure, ident: str) -> str:
     # each mark and hear its own words.
     svg = _SVG_ROOT.sub(lambda m: f'<svg{m[1]} role="graphics-document" aria-labelledby='
                         f'"{ident}-title {ident}-desc" focusable="false">', svg, count=1)
-    return svg.replace(">", f'><title id="{ident}-title">{esc(fig.title)}</title>'
-                       f'<desc id="{ident}-desc">{esc(fig.description)}</desc>', 1)
+    return svg.replace(">", f'><title id="{ident}-title">{esc(title)}</title>'
+                       f'<desc id="{ident}-desc">{esc(description)}</desc>', 1)
 
 
 def _plain_spec(spec: object) -> object:

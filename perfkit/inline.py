@@ -31,7 +31,8 @@ p { margin: 1em 0; }
 STYLESHEET = Path(__file__).resolve().parent / "templates" / "perfkit_report" / "report.css"
 # Selectors for the page itself: inside a notebook, the report's wrapper stands in for them.
 _PAGE = {":root", "html", "body"}
-_WRAPPED = re.compile(rf'\A<div class="{SCOPE}" data-perfkit-inline>(?:<style>.*?</style>)?'
+_WRAPPED = re.compile(rf'\A<div class="{SCOPE}" data-perfkit-inline'
+                      r'(?: style="counter-reset: section \d+")?>(?:<style>.*?</style>)?'
                       r"(.*)</div>\Z", re.S)
 
 
@@ -67,17 +68,22 @@ def _stylesheet() -> str:
     return scoped_css(_JUPYTER_RESET + STYLESHEET.read_text(encoding="utf-8"))
 
 
-def wrap(html: str, styled: bool = False) -> str:
-    """A fragment as Jupyter shows it: inside the scope, the first one with the stylesheet."""
+def wrap(html: str, styled: bool = False, before: int = 0) -> str:
+    """A fragment as Jupyter shows it: inside the scope, the first one with the stylesheet.
+
+    ``before`` sections come before it in the report: its sections are numbered on from
+    there, as in ``report.html``, although each output counts from zero on its own.
+    """
     style = f"<style>{_stylesheet()}</style>" if styled else ""
-    return f'<div class="{SCOPE}" data-perfkit-inline>{style}{html}</div>'
+    count = f' style="counter-reset: section {int(before)}"' if before else ""
+    return f'<div class="{SCOPE}" data-perfkit-inline{count}>{style}{html}</div>'
 
 
 def unwrap(html: str) -> str:
     """The fragment as the page holds it: :func:`wrap` undone, anything else as it is.
 
-    >>> unwrap(wrap("<p>Hi</p>", styled=True))
-    '<p>Hi</p>'
+    >>> unwrap(wrap("<p>Hi</p>", styled=True)), unwrap(wrap("<p>3</p>", before=2))
+    ('<p>Hi</p>', '<p>3</p>')
     """
     match = _WRAPPED.match(html)
     return match[1] if match else html
@@ -88,6 +94,9 @@ def vegalite_bundle(spec: dict, **_) -> tuple[dict, dict]:
     static SVG for viewers that lack it (nbconvert, GitHub)."""
     import vl_convert
 
+    from perfkit.charts import spec as styled
+
+    spec = styled(spec)  # perfkit's look, under whatever the chart sets itself
     return ({"application/vnd.vegalite.v5+json": spec,
              "image/svg+xml": vl_convert.vegalite_to_svg(spec),
              "text/plain": "<perfkit chart: run the notebook in JupyterLab to see it>"}, {})
@@ -99,3 +108,41 @@ def use_offline_charts() -> None:
 
     alt.renderers.register("perfkit", vegalite_bundle)
     alt.renderers.enable("perfkit")
+
+
+def notebook_message(err: BaseException) -> str:
+    """A perfkit error as a notebook user reads it: the parameter to change, not the CLI
+    flag, and each distinct data problem once, with the rows it is on.
+
+    >>> from perfkit.errors import EmptyQuarterError, ALLOW_EMPTY_HINT
+    >>> notebook_message(EmptyQuarterError(f"no updates; {ALLOW_EMPTY_HINT} renders one"))
+    'perfkit: no updates; allow_empty = True in the parameters cell renders one'
+    """
+    from perfkit.errors import ALLOW_EMPTY_HINT, ALLOW_EMPTY_NOTEBOOK, DataError, counted
+
+    if isinstance(err, DataError):
+        lines = counted(err.problems)
+        text = "\n".join([f"{len(err.problems):,} problem{'s' if len(err.problems) != 1 else ''} "
+                          f"in the data:", *(f"  - {line}" for line in lines)])
+    else:
+        text = str(err)
+    return "perfkit: " + text.replace(ALLOW_EMPTY_HINT, ALLOW_EMPTY_NOTEBOOK)
+
+
+def show_errors_briefly(shell=None) -> None:
+    """In a notebook, a perfkit error is its message alone: no frames of perfkit's code,
+    which tell an analyst nothing they can change. Any other error keeps its traceback."""
+    from perfkit.errors import PerfkitError
+
+    if shell is None:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    if shell is None:
+        return
+
+    def brief(shell, etype, value, tb, tb_offset=None):
+        shell._showtraceback(etype, value, [notebook_message(value)])
+        return []
+
+    shell.set_custom_exc((PerfkitError,), brief)

@@ -43,6 +43,8 @@ MAX_HEADLINES = 20
 #: Panels of the chart of quarterly measures' values, one per measure. A plan with more
 #: gets the same figures as a table (900 panels took 120 s and 1.7 GB to print).
 MAX_TREND_PANELS = 60
+#: A report notebook named by `notebook:` in a params file (the sample's is about 6 KB).
+MAX_NOTEBOOK_BYTES = 16 * 1024 * 1024
 #: Characters of a bad value shown in a message; the rest is counted, not printed.
 MAX_SHOWN_CHARS = 80
 #: Problems listed for one file before the rest are counted, not listed.

@@ -5,11 +5,14 @@ from __future__ import annotations
 import ast
 import os
 import re
+import string
 from pathlib import Path
 from typing import Annotated, Sequence
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator,
+)
 
 from perfkit.errors import ParamsError
 from perfkit.limits import MAX_PARAM_CHARS, MAX_PARAMS_BYTES, clip, shown
@@ -35,9 +38,10 @@ class ReportParams(BaseModel):
     scheme: str = "chesterfield"  # a built-in scheme's name, or a scheme YAML file
     allow_empty: bool = False  # render a quarter with no updates rather than refuse it
     layout: str | None = None  # a layout YAML file: the council's own files, read as they are
+    notebook: str | None = None  # the report notebook, resolved like data (perfkit.notebook)
 
     @field_validator("data", "year", "organisation", "title", "covering", "plan_span", "scheme",
-                     "layout")
+                     "layout", "notebook")
     @classmethod
     def _plain_text(cls, value: str | None) -> str | None:
         # A NUL, a control character or a lone surrogate (YAML's "\ud800") cannot be
@@ -65,13 +69,85 @@ class ReportParams(BaseModel):
             raise ValueError(YEAR_ALLOWED)
         return value
 
+    @field_validator("title")
+    @classmethod
+    def _title(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None or "year" not in info.data or "quarter" not in info.data:
+            return value
+        check_title(value, info.data["year"], info.data["quarter"])
+        return value
+
     @property
     def slug(self) -> str:
         return slug(self.year, self.quarter)
 
     @property
     def heading(self) -> str:
-        return self.title or f"Council Plan delivery: quarter {self.quarter} of {self.year}"
+        """The report's title, its ``{quarter}`` and ``{year}`` fields filled in.
+
+        >>> ReportParams(data="d", year="2023/24", quarter=3,
+        ...              title="Delivery plan {year}: quarter {quarter}").heading
+        'Delivery plan 2023/24: quarter 3'
+        """
+        if not self.title:
+            return f"Council Plan delivery: quarter {self.quarter} of {self.year}"
+        return self.title.format(quarter=self.quarter, year=self.year)
+
+
+#: The fields a title may use; a title is not a template language.
+TITLE_FIELDS = ("quarter", "year")
+_TITLE_ALLOWED = ("{quarter} and {year} as fields (write {{ and }} for a brace)")
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4,
+             "one": 1, "two": 2, "three": 3, "four": 4}
+#: "quarter 2", "Q2", "Qtr 2", "second quarter", "quarter two".
+_QUARTER_WORDS = re.compile(
+    r"\b(?:quarter|qtr|q)\s*([1-4]|one|two|three|four)\b|\b(first|second|third|fourth)\s+quarter\b",
+    re.I)
+#: A financial year as councils write it: 2022/23, 2022-23, 2022/2023.
+_YEAR_WORDS = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*[/-]\s*(\d{4}|\d{2})(?!\d)")
+
+
+def check_title(title: str, year: str, quarter: int) -> None:
+    """Refuse a title whose fields are not ``{quarter}``/``{year}``, or whose fixed words name
+    another quarter or year than the parameters (the reference's "quarter 1" on a Q2 report).
+
+    >>> check_title("Performance report {year}, quarter {quarter}", "2022/23", 3)
+    >>> check_title("Quarter 2 performance report 2022/23", "2022/23", 3)
+    Traceback (most recent call last):
+    ...
+    ValueError: a title that agrees with the parameters: it names quarter 2, but quarter is 3 (write quarter {quarter} to follow the parameters)
+    """
+    try:
+        pieces = list(string.Formatter().parse(title))
+    except ValueError:
+        raise ValueError(_TITLE_ALLOWED) from None
+    fixed = []
+    for literal, name, spec, conversion in pieces:
+        fixed.append(literal)
+        if name is None:
+            continue
+        if name not in TITLE_FIELDS or spec or conversion:
+            shown_field = "{" + name + (f"!{conversion}" if conversion else "") + (
+                f":{spec}" if spec else "") + "}"
+            raise ValueError(f"{_TITLE_ALLOWED}; {shown_field} is not one")
+    text = "\n".join(fixed)  # a field between two words joins neither
+    for match in _QUARTER_WORDS.finditer(text):
+        word = (match[1] or match[2]).lower()
+        named = int(word) if word.isdigit() else _ORDINALS[word]
+        if named != quarter:
+            said = "" if match[0].lower() == f"quarter {named}" else f" ({match[0].strip()!r})"
+            raise ValueError(f"a title that agrees with the parameters: it names quarter "
+                             f"{named}{said}, but quarter is {quarter} (write quarter "
+                             "{quarter} to follow the parameters)")
+    start = int(year[:4])
+    for match in _YEAR_WORDS.finditer(text):
+        first, second = int(match[1]), int(match[2])
+        if second not in (first + 1, (first + 1) % 100):
+            continue  # a span of years ("2019-2023"), not a financial year
+        if first != start:
+            raise ValueError(f"a title that agrees with the parameters: it names the year "
+                             f"{match[0]}, but year is {year} (write {{year}} to follow the "
+                             "parameters)")
 
 
 #: The file system's limits on one name and a whole path, in bytes (Linux's NAME_MAX and
@@ -107,6 +183,8 @@ def check_path_text(value: str) -> str:
 
 
 KNOWN_KEYS = tuple(ReportParams.model_fields)
+#: The keys the notebook's parameters cell holds: which notebook to run is not one of them.
+NOTEBOOK_KEYS = tuple(k for k in KNOWN_KEYS if k != "notebook")
 REQUIRED_KEYS = tuple(k for k, f in ReportParams.model_fields.items() if f.is_required())
 
 
@@ -176,7 +254,7 @@ def check_injected(history: Sequence[str]) -> None:
     >>> check_injected(['# Parameters\ncolour = "red"\nPAPERMILL_INPUT_PATH = "a.ipynb"\n'])
     Traceback (most recent call last):
     ...
-    perfkit.errors.ParamsError: unknown parameter 'colour' (known keys: data, year, quarter, organisation, title, covering, plan_span, scheme, allow_empty, layout)
+    perfkit.errors.ParamsError: unknown parameter 'colour' (known keys: data, year, quarter, organisation, title, covering, plan_span, scheme, allow_empty, layout, notebook)
     """
     unknown = [name for name in injected_parameters(history)
                if name not in KNOWN_KEYS and not name.startswith("PAPERMILL_")]

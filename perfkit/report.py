@@ -24,8 +24,8 @@ from perfkit.errors import (
 from perfkit.publish import keep_failed, publishing
 
 PACKAGE = Path(__file__).resolve().parent
-# The notebook ships in the wheel; notebooks/ holds an identical copy for JupyterLab users
-# (tests/test_notebook.py keeps the two the same).
+# The notebook ships in the wheel, the default for a params file that names none
+# (perfkit.notebook); the project's notebooks/ holds the copy its params file names.
 NOTEBOOK = PACKAGE / "notebooks" / "quarterly_report.ipynb"
 TEMPLATES = PACKAGE / "templates"
 TEMPLATE = "perfkit_report"
@@ -56,8 +56,11 @@ def output_folder(out_root: Path, slug: str) -> Path:
     return folder
 
 
-def export_html(notebook, title: str) -> str:
+def export_html(notebook, title: str, context: dict | None = None) -> str:
     """The executed notebook as one self-contained page: its outputs, no inputs, no CDN.
+
+    Markdown cells are prose with ``context``'s fields filled in (:mod:`perfkit.cells`);
+    charts and DataFrames the analyst shows become figures and tables like perfkit's own.
 
     Written straight from perfkit's Jinja template rather than through nbconvert: the page
     needs none of nbconvert's cell markup, and its exporter (import, template compile and a
@@ -65,41 +68,17 @@ def export_html(notebook, title: str) -> str:
     """
     from markupsafe import Markup
 
-    parts = [Markup(html) for cell in notebook.cells if cell.cell_type == "code"
-             for output in cell.get("outputs", []) if (html := _output_html(output))]
+    from perfkit.cells import page_parts
+
+    parts = [Markup(html) for html in page_parts(notebook, context)]
     return _page_template().render(title=title, css=Markup(_css()), outputs=parts)
 
 
 def _output_html(output) -> str:
-    """One cell output as HTML, by the richest type it offers (the order nbconvert uses).
+    """One cell output as HTML (:func:`perfkit.cells.output_html`)."""
+    from perfkit.cells import output_html
 
-    ``text/html`` and SVG are placed as they are, as nbconvert places them: they come from
-    the notebook's own code, and perfkit's sections escape and sanitise every data value.
-    """
-    from html import escape
-
-    kind = output.get("output_type")
-    if kind == "stream":
-        name, text = escape(output.get("name", "")), escape(output.get("text", ""))
-        return f'<pre class="stream-{name}">{text}</pre>'
-    if kind == "error":
-        ename, evalue = escape(output.get("ename", "")), escape(output.get("evalue", ""))
-        return f'<pre class="error">{ename}: {evalue}</pre>'
-    data = output.get("data", {})
-    for mime in ("text/html", "image/svg+xml"):
-        if mime in data:
-            from perfkit.inline import unwrap
-
-            value = data[mime]
-            # The page has its own stylesheet: the inline report's wrapper comes off.
-            return unwrap("".join(value) if isinstance(value, list) else value)
-    for mime in ("image/png", "image/jpeg"):
-        if mime in data:
-            return f'<img src="data:{mime};base64,{escape(data[mime].strip())}" alt="">'
-    if "text/plain" in data:
-        text = data["text/plain"]
-        return f"<pre>{escape(''.join(text) if isinstance(text, list) else text)}</pre>"
-    return ""
+    return output_html(output)
 
 
 _TEMPLATES: dict = {}
@@ -124,7 +103,7 @@ ENGINE = "perfkit"  # perfkit's in-process papermill engine (perfkit.engine)
 
 
 def render(params_path: str | Path, out_root: str | Path = "outputs",
-           notebook: Path = NOTEBOOK, pdf: bool = False, *, kernel: bool = False,
+           notebook: Path | None = None, pdf: bool = False, *, kernel: bool = False,
            timeout: float | None = DEFAULT_TIMEOUT, allow_empty: bool = False,
            docx: bool = False) -> Rendered:
     """Render one params file into ``out_root/<year>-<yy>-Q<n>/``.
@@ -138,11 +117,16 @@ def render(params_path: str | Path, out_root: str | Path = "outputs",
     ``kernel=True`` it runs in a real Jupyter kernel, as JupyterLab would. ``timeout`` is
     the wall-clock limit on the render, in seconds (``None`` for none); past it the render
     stops with a :class:`~perfkit.errors.RenderError` and nothing is published.
+
+    The notebook run is ``notebook`` when given, else the one the params file names
+    (``notebook:``), else the one perfkit ships.
     """
+    from perfkit.notebook import choose_notebook
     from perfkit.params import load_params
 
     params_path = Path(params_path)
     params, data = load_params(params_path)
+    notebook = choose_notebook(params, params_path, notebook)
     if allow_empty:  # a quarter with no updates is refused unless asked for
         params = params.model_copy(update={"allow_empty": True})
     if pdf:  # a missing renderer fails before the notebook runs
@@ -245,7 +229,9 @@ def _make(inputs: _Inputs, folder: Path, notebook: Path, executed: Path, kernel:
                              executed.read_bytes())
         raise RenderError(f"{inputs.params_path}: {err} The executed notebook, with the "
                           f"failing cell marked, is {failed}") from None
-    page = export_html(nb, params.heading)
+    from perfkit.covering import fields
+
+    page = export_html(nb, params.heading, fields(summary, params.organisation))
     files: dict[str, str | bytes] = {
         "report.html": page,
         "summary.json": summary_json(summary, covering.warnings if covering else ())}
@@ -320,7 +306,10 @@ def export_notebook(notebook, base: str | Path | None = None) -> dict[str, str]:
 
         source = resolve_data(params.covering, folder)
         warnings = hand_typed(read_source(source), params.year, params.plan_span, source.name)
-    return {"report.html": export_html(notebook, params.heading),
+    from perfkit.covering import fields
+
+    return {"report.html": export_html(notebook, params.heading,
+                                       fields(summary, params.organisation)),
             "summary.json": summary_json(summary, warnings)}
 
 
@@ -469,7 +458,7 @@ class Job:
 
     params: Path
     out_root: Path
-    notebook: Path = NOTEBOOK
+    notebook: Path | None = None  # None: the params file's notebook, else perfkit's
     kernel: bool = False
     timeout: float | None = DEFAULT_TIMEOUT
     named: bool = False  # in a batch, every message leads with its params file
@@ -507,7 +496,7 @@ def _naming(job: Job, err: Exception) -> str:
 
 def render_many(params_paths: Iterable[Path], out_root: Path, jobs: int | None = None,
                 on_done: Callable[[Outcome], None] | None = None,
-                notebook: Path = NOTEBOOK, pdf: bool = False, *, kernel: bool = False,
+                notebook: Path | None = None, pdf: bool = False, *, kernel: bool = False,
                 timeout: float | None = DEFAULT_TIMEOUT,
                 allow_empty: bool = False, docx: bool = False) -> list[Outcome]:
     """Render several params files in worker processes, at most one per core.
@@ -559,6 +548,7 @@ def _prepare(todo: list[Job]) -> Iterator[Outcome]:
     left to the worker that renders it, so they are worked out in parallel.
     """
     from perfkit import cache
+    from perfkit.notebook import choose_notebook
     from perfkit.params import layout_path, load_params
     from perfkit.scheme import load_scheme
 
@@ -566,6 +556,7 @@ def _prepare(todo: list[Job]) -> Iterator[Outcome]:
         try:
             with time_limit(job.timeout):
                 params, data = load_params(job.params)
+                choose_notebook(params, job.params, job.notebook)
                 base = job.params.resolve().parent
                 cache.load(data, load_scheme(params.scheme, base), layout_path(params, base))
         except PerfkitError as err:

@@ -54,6 +54,9 @@ class Report:
     summary: Summary
     covering_warnings: list = field(default_factory=list)
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now().astimezone())
+    #: Figures and table columns the analyst changed (:meth:`use_figure`, :meth:`use_columns`).
+    _figures: dict = field(default_factory=dict, repr=False)
+    _columns: dict = field(default_factory=dict, repr=False)
 
     # -- sections, in the order the report prints them ----------------------------------
 
@@ -68,7 +71,7 @@ class Report:
                         styled=True)
 
     def summary_section(self) -> Fragment:
-        return section("summary", "Summary", paragraphs(self.summary.paragraphs))
+        return self._numbered(section("summary", "Summary", paragraphs(self.summary.paragraphs)))
 
     def dashboard(self) -> Fragment:
         nouns = self.scheme.nouns
@@ -87,7 +90,7 @@ class Report:
         parts = [f"<p>{esc(intro)}</p>", self._headline_table(),
                  *(figure(figures[ident], ident) for ident in ("chart-milestones", "chart-measures")
                    if ident in figures)]
-        return section("dashboard", "Performance dashboard", *parts)
+        return self._numbered(section("dashboard", "Performance dashboard", *parts))
 
     def priority_sections(self) -> Fragment:
         parts = []
@@ -108,7 +111,7 @@ class Report:
                 body += [f'<h3 id="{ident}-measures">{esc(me_noun)}</h3>',
                          self._measure_table(measures, f"{me_noun}: {group.name}")]
             parts.append(section(ident, group.name, *body, css="priority").html)
-        return Fragment("".join(parts))
+        return self._numbered(Fragment("".join(parts)), "priority-1")
 
     def exceptions(self) -> Fragment:
         q, scheme = self.summary.quarter, self.scheme
@@ -132,7 +135,7 @@ class Report:
             parts.append(self._exception_table(slipping, f"{ms.capitalize()} rated {ms_words}"))
         if self.summary.rollup.overall.measures.total and behind:
             parts.append(self._measure_table(missed, f"{me.capitalize()} rated {me_words}"))
-        return section("exceptions", "Exceptions", *parts)
+        return self._numbered(section("exceptions", "Exceptions", *parts))
 
     def data_quality(self) -> Fragment:
         issues = self.summary.quarter.issues
@@ -153,14 +156,14 @@ class Report:
                    for (issue, detail), rows in grouped),
                  *([table("Data quality findings", ["ID", "Finding", "Name", "Detail"], rows)]
                    if rows or not grouped else [])]
-        return section("data-quality", "Data quality", *parts)
+        return self._numbered(section("data-quality", "Data quality", *parts))
 
     def trends(self) -> Fragment:
         history = [*self.summary.history, self.summary.rollup]
         if len(history) < 2:
             text = (f"The data holds no earlier quarter of {self.params.year}, so there are "
                     "no trend charts this time.")
-            return section("trends", "Trends", f"<p>{esc(text)}</p>")
+            return self._numbered(section("trends", "Trends", f"<p>{esc(text)}</p>"))
         figures = self.figures()
         parts = [figure(figures[ident], ident)
                  for ident in ("chart-rag-trend", "chart-measure-trend") if ident in figures]
@@ -173,7 +176,7 @@ class Report:
                     f"{MAX_TREND_PANELS:,} measures (MAX_TREND_PANELS); this plan has "
                     f"{count:,}, so their values are listed in this table.")
             parts.append(f"<p>{esc(text)}</p>" + frame_table(trend.title, trend.table))
-        return section("trends", "Trends", *parts)
+        return self._numbered(section("trends", "Trends", *parts))
 
     def about(self) -> Fragment:
         from perfkit import __version__
@@ -205,13 +208,76 @@ class Report:
         """This quarter's measures, one row each: target, value, status and reason (a copy)."""
         return self.summary.quarter.measures.copy()
 
+    def use_figure(self, ident: str, chart, *, title: str | None = None,
+                   description: str | None = None,
+                   table: pd.DataFrame | None = None) -> None:
+        """Publish ``chart`` (an Altair chart) as the figure ``ident`` in its section.
+
+        Take the figure from :meth:`figures`, change it with Altair and hand it back, in a
+        cell before the section's own. The title, description and table stay the figure's
+        unless given: give them when the change alters what the chart says.
+
+        >>> import altair as alt
+        >>> r = open_report("data/chesterfield", "2022/23", 2)
+        >>> chart = r.figures()["chart-milestones"].chart.properties(width=300)
+        >>> r.use_figure("chart-milestones", chart)
+        >>> r.figures()["chart-milestones"].chart.to_dict()["width"]
+        300
+        """
+        import altair as alt
+
+        own = self._own_figures()
+        if ident not in own:
+            raise ParamsError(f"use_figure: no figure {ident!r} in this report (figures: "
+                              f"{', '.join(own)})")
+        if not isinstance(chart, alt.TopLevelMixin):
+            raise ParamsError(f"use_figure: {ident!r} takes an Altair chart, not "
+                              f"{type(chart).__name__} (change figure.chart and pass that)")
+        base = own[ident]
+        changed = charts.Figure(chart, title or base.title, description or base.description,
+                                base.data if table is None else table,
+                                base.table if table is None else None)
+        self._figures[ident] = changed
+
+    def use_columns(self, table: str, columns: Sequence[str]) -> None:
+        """Show only ``columns`` of the ``milestones`` or ``measures`` tables, in that order.
+
+        Columns are named by their headings ("Status", "Progress", ...); the first one is the
+        row's heading for a screen reader.
+
+        >>> r = open_report("data/chesterfield", "2022/23", 2)
+        >>> r.use_columns("measures", ["Measure", "Status"])
+        >>> ">Comment</th>" in r.priority_sections().html
+        False
+        """
+        kinds = {"milestones": self._milestone_table, "measures": self._measure_table}
+        if table not in kinds:
+            raise ParamsError(f"use_columns: no table {table!r} (tables: milestones, measures)")
+        rows = self.summary.quarter.milestones if table == "milestones" else \
+            self.summary.quarter.measures
+        self._columns.pop(table, None)
+        headers = self._headers(table, rows)
+        unknown = [c for c in columns if c not in headers]
+        if unknown or not columns:
+            raise ParamsError(f"use_columns: {', '.join(map(repr, unknown)) or 'no column'} "
+                              f"is not a column of the {table} table (columns: "
+                              f"{', '.join(headers)})")
+        self._columns[table] = list(columns)
+
     def figures(self) -> dict[str, charts.Figure]:
         """The report's charts by figure id, each with ``.chart`` (Altair) and ``.data``.
+
+        A figure the analyst changed (:meth:`use_figure`) is the changed one.
 
         >>> r = open_report("data/chesterfield", "2022/23", 2)
         >>> list(r.figures()), type(r.figures()["chart-measures"].chart).__name__
         (['chart-milestones', 'chart-measures'], 'LayerChart')
         """
+        return {ident: self._figures.get(ident, fig)
+                for ident, fig in self._own_figures().items()}
+
+    def _own_figures(self) -> dict[str, charts.Figure]:
+        """perfkit's own charts, as it builds them."""
         rollup = self.summary.rollup
         has_milestones = bool(rollup.overall.milestones.total)  # a scheme may have none
         found = {}
@@ -231,6 +297,16 @@ class Report:
         return found
 
     # -- helpers --------------------------------------------------------------------------
+
+    def _numbered(self, fragment: Fragment, ident: str | None = None) -> Fragment:
+        """The fragment told how many sections come before it, so that inline, where each
+        output counts on its own, its number is the one ``report.html`` prints."""
+        import dataclasses
+        import re
+
+        ident = ident or re.match(r'<section id="([^"]+)"', fragment.html)[1]
+        order = [i for i, _ in self._contents()]
+        return dataclasses.replace(fragment, before=order.index(ident))
 
     def _contents(self) -> list[tuple[str, str]]:
         items = [("summary", "Summary"), ("dashboard", "Performance dashboard")]
@@ -305,7 +381,8 @@ class Report:
         # enough to leave most of a page blank if moved: then it may continue overleaf.
         long = ["long" if len(re.sub(r"<[^>]*>", "", clean(r.progress))) > LONG_NOTE else ""
                 for r in rows.itertuples()]
-        return table(caption, headers, body, css="milestones", row_css=long)
+        return table(caption, *self._chosen("milestones", headers, body), css="milestones",
+                     row_css=long)
 
     def _exception_table(self, rows: pd.DataFrame, caption: str) -> str:
         """Exceptions in brief: the status, the note's opening (the reason, and the action
@@ -323,6 +400,24 @@ class Report:
                    "Status", "Reason and action"]
         return table(caption, headers, body, css="milestones exceptions")
 
+    def _headers(self, kind: str, rows: pd.DataFrame) -> list[str]:
+        """The headings of the ``kind`` table as it prints ``rows``."""
+        import re
+
+        html = (self._milestone_table if kind == "milestones" else self._measure_table)(rows, "")
+        return re.findall(r'<th scope="col">([^<]*)</th>', html)
+
+    def _chosen(self, kind: str, headers: list[str], body: list) -> tuple[list, list]:
+        """The columns the analyst chose for ``kind`` tables (:meth:`use_columns`), in order."""
+        import html
+
+        wanted = self._columns.get(kind)
+        if not wanted:
+            return headers, body
+        plain = [html.unescape(h) for h in headers]
+        picks = [plain.index(c) for c in wanted if c in plain]
+        return [headers[i] for i in picks], [[row[i] for i in picks] for row in body]
+
     def _measure_table(self, rows: pd.DataFrame, caption: str) -> str:
         travel = self._has_travel
         body = [[esc(r.name), esc(r.bar_text), esc(r.value or "—"),
@@ -333,7 +428,7 @@ class Report:
         headers = [self.scheme.nouns.measure[0].capitalize(), "Target",
                    f"Q{self.params.quarter} value", "Status",
                    *(["Since last quarter"] if travel else []), "Comment"]
-        return table(caption, headers, body, css="measures")
+        return table(caption, *self._chosen("measures", headers, body), css="measures")
 
     def _measure_history(self) -> pd.DataFrame:
         """Numeric values and bars of quarterly measures in each quarter held this year."""
@@ -451,9 +546,14 @@ def open_report(data: str, year: str, quarter: int, organisation: str = "",
     >>> r.summary.rollup.overall.milestones.total
     36
     """
-    check_injected(history or [])
     if _in_ipython():
+        from perfkit.cells import show_frames_as_tables
+        from perfkit.inline import show_errors_briefly
+
+        show_errors_briefly()  # before anything can fail: this cell's error is brief too
         use_offline_charts()
+        show_frames_as_tables()
+    check_injected(history or [])
     values = dict(data=str(data), year=year, quarter=quarter, organisation=organisation or "",
                   title=title, covering=covering, plan_span=plan_span,
                   scheme=scheme or "chesterfield", allow_empty=allow_empty, layout=layout)

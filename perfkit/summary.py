@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from perfkit.assess import Quarter, assess_quarter, quarters_held, updates_held
-from perfkit.errors import EmptyQuarterError
+from perfkit.errors import ALLOW_EMPTY_HINT, EmptyQuarterError
 from perfkit.load import Dataset
 from perfkit.model import previous_quarter, previous_year
 from perfkit.narrative import (
@@ -44,8 +44,7 @@ def require_updates(dataset: Dataset, year: str, quarter: int) -> None:
     holds = "; ".join(f"{y} {say_quarters(qs)}" for y, qs in held.items()) or "nothing"
     raise EmptyQuarterError(
         f"no updates for {year} quarter {quarter}: the data holds updates for {holds} only. "
-        "Check `year` and `quarter`; --allow-empty (allow_empty: true in a params file) "
-        "renders an empty quarter on purpose.")
+        f"Check `year` and `quarter`; {ALLOW_EMPTY_HINT} renders an empty quarter on purpose.")
 
 
 def summarise(dataset: Dataset, year: str, quarter: int,

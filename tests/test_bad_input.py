@@ -262,14 +262,14 @@ def test_sheet_and_row_are_named_for_workbooks(tmp_path, capsys):
 
 @pytest.mark.parametrize(("yaml", "message"), [
     ("data: d\nyear: '2022/23'\nquarter: 2\ncolour: red\n",
-     "unknown key 'colour' (known keys: data, year, quarter, organisation, title, covering, plan_span, scheme, allow_empty, layout)"),
+     "unknown key 'colour' (known keys: data, year, quarter, organisation, title, covering, plan_span, scheme, allow_empty, layout, notebook)"),
     ("data: d\nyear: '2022/23'\nquarter: two\n", "key 'quarter' has 'two'; expected"),
     ("data: d\nyear: '2022/23'\nquarter: 9\n", "key 'quarter' has 9; expected"),
     ("data: d\nyear: 2022\nquarter: 2\n", "key 'year' has 2022; expected"),
     ("data: d\nyear: '22/23'\nquarter: 2\n",
      "key 'year' has '22/23'; expected a financial year written like 2023/24"),
     ("year: '2022/23'\nquarter: 2\n", "key 'data' is required"),
-    ("- just\n- a list\n", "expected a mapping of keys (data, year, quarter, organisation, title, covering, plan_span, scheme, allow_empty, layout)"),
+    ("- just\n- a list\n", "expected a mapping of keys (data, year, quarter, organisation, title, covering, plan_span, scheme, allow_empty, layout, notebook)"),
     ("data: [unclosed\n", "not valid YAML"),
     ("!!python/object/apply:os.system ['echo hacked']\n", "not valid YAML"),
 ])

@@ -34,7 +34,8 @@ def test_milestone_chart_spec(rollup):
     assert "Providing value for money services: 4 green, 4 amber" in spec["description"]
     bars, labels = spec["layer"]
     assert bars["mark"]["type"] == "bar" and labels["mark"]["type"] == "text"
-    assert bars["encoding"]["color"]["scale"]["range"] == list(charts.RAG_COLOURS.values())
+    assert spec["encoding"]["color"]["scale"]["range"] == list(charts.RAG_COLOURS.values())
+    assert "color" not in bars["encoding"] and labels["encoding"]["color"]["field"] == "_ink"
     counts = fig.data.set_index(["group", "status"])["count"]
     assert counts["Improving quality of life for local people", "Red"] == 1
 

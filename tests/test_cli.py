@@ -34,7 +34,7 @@ def test_unknown_params_key_lists_the_known_ones(tmp_path):
     params.write_text("data: data/chesterfield\nyear: '2022/23'\nquarter: 2\ncolour: red\n")
     done = run("summary", str(params))
     assert done.returncode == 2
-    assert "unknown key 'colour' (known keys: data, year, quarter, organisation, title, covering, plan_span, scheme, allow_empty, layout)" in done.stderr
+    assert "unknown key 'colour' (known keys: data, year, quarter, organisation, title, covering, plan_span, scheme, allow_empty, layout, notebook)" in done.stderr
 
 
 def test_version_and_every_command_s_help_has_an_example_and_exit_codes():

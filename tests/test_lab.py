@@ -22,6 +22,7 @@ import pytest
 
 from browser import ARGS, chromium_path
 from conftest import ROOT
+from test_analyst_notebook import NEW_COLOURS, edit_as_an_analyst
 
 
 def free_port() -> int:
@@ -37,6 +38,8 @@ def lab(tmp_path):
         (tmp_path / name).symlink_to(ROOT / name)
     (tmp_path / "notebooks").mkdir()
     shutil.copy(ROOT / "notebooks" / "quarterly_report.ipynb", tmp_path / "notebooks")
+    # The analyst's edits of the acceptance test (test_analyst_notebook.py), made here too.
+    edit_as_an_analyst(tmp_path / "notebooks" / "quarterly_report.ipynb")
     # Never offer to fetch news (the browser could not reach it anyway).
     settings = {"apputils-extension/notification": '{"fetchNews": "false"}'}
     for name, text in settings.items():
@@ -145,6 +148,22 @@ def test_notebook_in_jupyterlab_is_styled_and_charts_draw_offline(lab):
             ".perfkit-report #chart-milestones svg path, .perfkit-report #chart-milestones svg rect",
             "nodes => nodes.filter(n => n.getBoundingClientRect().width > 0).length")
         assert bars > 5
+
+        # The analyst's edits show inline as on the page: the chart recoloured, the table
+        # perfkit's, and each section numbered on from the ones before it.
+        recoloured = page.eval_on_selector_all(
+            ".perfkit-report #chart-milestones svg path",
+            "nodes => [...new Set(nodes.map(n => n.getAttribute('fill')))]")
+        assert set(NEW_COLOURS[:3]) <= set(recoloured)
+        frame = page.query_selector(".perfkit-report .table-wide table.frame caption")
+        assert frame.text_content() == "Every measure this quarter, as the data holds it"
+        counts = page.eval_on_selector_all(
+            "div.perfkit-report[data-perfkit-inline]",
+            "nodes => nodes.filter(n => n.querySelector('section'))"
+            ".map(n => getComputedStyle(n).counterReset)")
+        assert counts[:3] == ["section 0", "section 1", "section 2"], counts
+        page.query_selector(".perfkit-report #dashboard-h").scroll_into_view_if_needed()
+        page.screenshot(path=str(Path(os.environ.get("LAB_SHOT", "/tmp")) / "lab-dashboard.png"))
 
         # An analyst's chart from the report, drawn by JupyterLab's Vega-Lite renderer.
         page.click(".jp-Notebook .jp-Cell:last-child")

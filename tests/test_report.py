@@ -79,7 +79,7 @@ def test_papermill_rejects_an_unknown_parameter(tmp_path):
                            str(tmp_path / "out.ipynb"), "-f", str(params), "--no-progress-bar"],
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode != 0
-    assert "unknown parameter 'colour' (known keys: data, year, quarter, organisation, title, covering, plan_span, scheme, allow_empty, layout)" in done.stderr
+    assert "unknown parameter 'colour' (known keys: data, year, quarter, organisation, title, covering, plan_span, scheme, allow_empty, layout, notebook)" in done.stderr
 
 
 def test_two_params_files_render_in_parallel_with_a_line_each_in_a_log(tmp_path, two_quarters):
