@@ -121,8 +121,13 @@ def _units(node: dict) -> list[dict]:
             for unit in _units(layer)]
 
 
-def _horizontal_bars(unit: dict) -> bool:
-    encoding = unit.get("encoding") or {}
+def _encoding(node: dict, unit: dict) -> dict:
+    """A unit's encoding with what its layer shares (an analyst re-sorts the whole layer)."""
+    shared = dict(node.get("encoding") or {}) if unit is not node else {}
+    return {**shared, **(unit.get("encoding") or {})}
+
+
+def _horizontal_bars(encoding: dict) -> bool:
     y, x = encoding.get("y") or {}, encoding.get("x") or {}
     return (y.get("type") in ("nominal", "ordinal") and y.get("axis", {}) is not None
             and x.get("type") == "quantitative" and "labelExpr" not in (y.get("axis") or {}))
@@ -134,10 +139,11 @@ def _names_above_bars(spec: dict) -> None:
     for node in list(_nodes(spec)):
         height = node.get("height")
         units = _units(node)
+        encodings = [_encoding(node, u) for u in units]
         if not (isinstance(height, dict) and "step" in height and units
-                and all(_horizontal_bars(u) for u in units)):
+                and all(_horizontal_bars(e) for e in encodings)):
             continue
-        field = units[0]["encoding"]["y"].get("field")
+        field = encodings[0]["y"].get("field")
         lines = max([1, *(len(label_lines(t, PHONE_ROW_CHARS)) for t in texts.get(field, []))])
         # The name sits on its bar; the gap to the next name is wider than that, so no name
         # reads as the bar's above it.
@@ -146,12 +152,16 @@ def _names_above_bars(spec: dict) -> None:
         expr = _padded_expr(PHONE_ROW_CHARS, lines)
         node["width"] = PHONE_ROW_WIDTH
         shift = step / 2 - BAR / 2 - BAND_PADDING  # from the band's middle to the bar's
-        for unit in units:
-            axis = unit["encoding"]["y"].get("axis") or {}
-            unit["encoding"]["y"]["axis"] = {
+        holders = [u["encoding"] for u in units if "y" in (u.get("encoding") or {})]
+        if node not in units and "y" in (node.get("encoding") or {}):
+            holders.append(node["encoding"])
+        for holder in holders:
+            axis = holder["y"].get("axis") or {}
+            holder["y"]["axis"] = {
                 **axis, "labelExpr": expr, "labelLimit": 0, "labelLineHeight": LINE_HEIGHT,
                 "labelAlign": "left", "labelBaseline": "top", "labelPadding": -2,
                 "labelOffset": shift - BAR / 2 - 3 - lines * LINE_HEIGHT, "ticks": False, "domain": False}
+        for unit in units:
             mark = unit["mark"] if isinstance(unit["mark"], dict) else {"type": unit["mark"]}
             unit["mark"] = {**mark, "height": BAR, "yOffset": shift}
 
