@@ -223,8 +223,7 @@ def _period_of(heading: str) -> str | None:
     text = re.sub(r"\b(20)?\d\d\b", " ", text)  # "Apr-23": the year of a month heading
     text = " ".join(text.split())
     period = Period.parse(text)
-    if period is None or (period.month is not None and heading_key(text) != heading_key(
-            _YEAR.sub(" ", re.sub(r"[-_]+\s*(20)?\d\d\b", " ", heading)).strip())):
+    if period is None:
         return None
     base = f"Q{period.quarter}" if period.month is None else text.title()[:3]
     year = financial_year(f"{year[1]}/{year[2]}") if year else None

@@ -112,8 +112,8 @@ class Period:
 
         >>> Period.parse("Q2"), Period.parse("2023/24 June")
         (Period(year=None, quarter=2, month=None), Period(year='2023/24', quarter=1, month=3))
-        >>> Period.parse("Sept") is None, Period.parse("Sep").quarter
-        (True, 2)
+        >>> Period.parse("Sept").quarter, Period.parse("Septic") is None
+        (2, True)
         """
         match = _PERIOD.match(str(text))
         if not match:
@@ -130,7 +130,7 @@ class Period:
         if word not in _MONTHS:
             return None
         index = _MONTHS.index(word)
-        if full not in (_MONTHS[index], names[index]):
+        if full not in (_MONTHS[index], names[index], *(("sept",) if word == "sep" else ())):
             return None
         # The financial year starts in April: April to June is quarter 1.
         place = (index - 3) % 12

@@ -222,8 +222,8 @@ def test_an_unknown_kind_word_lists_the_layouts_words(tmp_path):
      "sources.0.quarter: 5 is not allowed (input should be less than or equal to 4)"),
     ("sources: [{columns: {name: PI}, holds: both, year: '2023/24', quarter: 2}]",
      "holds both: needs columns.kind and kinds"),
-    ("sources: [{columns: {name: PI}, year: '2023/24', periods: {Sept: Sept}}]",
-     "periods.Sept: 'Sept' is not allowed (Q1 to Q4 or a month"),
+    ("sources: [{columns: {name: PI}, year: '2023/24', periods: {Spring: Spring}}]",
+     "periods.Spring: 'Spring' is not allowed (Q1 to Q4 or a month"),
     ("a: &x [1]\nb: *x\n", "a YAML alias (*name) is not allowed in a layout file"),
     ("sources: []", "sources: List should have at least 1 item"),
 ])
