@@ -10,6 +10,7 @@ column heading.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -385,3 +386,23 @@ def test_a_layouts_no_target_and_not_yet_words(tmp_path):
         .measures.set_index("measure_id")["status"]
     assert states["new-businesses-supported"] == "no_target"
     assert states["adults-physically-active"] == "not_due"
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@given(st.text(max_size=200))
+def test_an_id_made_from_a_name_is_a_plain_stable_word(name):
+    ident = make_id(name)
+    assert ident == make_id(name.upper() if name.upper().lower() == name.lower() else name)
+    assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", ident)
+    assert len(ident) <= 45
+
+
+@given(st.lists(st.integers(min_value=0, max_value=10**7), min_size=3, max_size=3))
+def test_a_quarters_sum_is_its_months_added(numbers):
+    months = {m: (f"{n:,}", f"m{m}") for m, n in enumerate(numbers, start=1)}
+    # Written as the months are: with thousands commas if they have them.
+    commas = "," if any(n >= 1000 for n in numbers) else ""
+    assert quarter_figure(months, Monthly.SUM) == format(sum(numbers), commas)
+    assert quarter_figure(months, Monthly.LAST) == f"{numbers[2]:,}"
