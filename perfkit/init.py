@@ -281,11 +281,12 @@ def _guess_period(guess: Guess, above: list[list[str]]) -> None:
             guess.quarter = max(p.quarter for p in latest)
             guess.quarter_from = "the latest quarter with figures (the status is taken as its)"
     if guess.year is None and Field_.YEAR not in guess.columns:
-        guess.year, guess.year_from = _this_year(), "today's date: nothing in the sheet says"
+        guess.year, guess.year_from = (_this_year(),
+                                       "today's date, an assumption: nothing in the sheet says")
         guess.notes.append("no financial year found in the headings, title, sheet or file "
                            f"name; {guess.year} was assumed")
     if guess.quarter is None and Field_.QUARTER not in guess.columns and not guess.periods:
-        guess.quarter, guess.quarter_from = 1, "nothing in the sheet says"
+        guess.quarter, guess.quarter_from = 1, "an assumption: nothing in the sheet says"
         guess.notes.append("no quarter found in the headings, title, sheet or file name; "
                            "quarter 1 was assumed")
 
@@ -539,9 +540,10 @@ def check(initialised: Initialised) -> str:
     dataset = load_dataset(data, scheme, layout_path(params, base))
     summary = summarise(dataset, params.year, params.quarter, scheme, allow_empty=True)
     overall = summary.rollup.overall
-    return (f"checked: {overall.milestones.total} {scheme.nouns.milestone[1]} and "
-            f"{overall.measures.total} {scheme.nouns.measure[1]} at quarter {params.quarter} "
-            f"of {params.year}")
+    held = [f"{n} {noun}" for n, noun in ((overall.milestones.total, scheme.nouns.milestone[1]),
+                                          (overall.measures.total, scheme.nouns.measure[1]))
+            if n]
+    return f"checked: {' and '.join(held)} at quarter {params.quarter} of {params.year}"
 
 
 def _source(guess: Guess, folder: Path) -> dict:
