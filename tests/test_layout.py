@@ -30,7 +30,7 @@ from perfkit.scheme import load_scheme
 from perfkit.summary import summarise
 
 NATIVE = Path(__file__).resolve().parent / "data" / "native"
-SHAPES = ("wide", "per_quarter", "one_sheet", "titled", "monthly", "officer")
+SHAPES = ("wide", "per_quarter", "one_sheet", "titled", "monthly", "monthly_rows", "officer")
 
 
 def _load(params_file: Path):
@@ -143,6 +143,22 @@ def _break_monthly(folder):
     _replace(folder / "Monthly indicators 2024-25.csv", "90%,92%,89%", "90%,n/k,89%")
     return ("Monthly indicators 2024-25.csv, row 3, column 'Aug': 'n/k' cannot be part of "
             "the quarter's mean")
+
+
+def _break_monthly_rows(folder):
+    _replace(folder / "Monthly returns 2024-25.csv", "Sum,May-24,110", "Sum,Smarch,110")
+    return ("Monthly returns 2024-25.csv, row 3, column 'Month': 'Smarch' is not allowed "
+            "(allowed: a month such as Apr, April 2024, Apr-24 or a date such as 2024-04-30)")
+
+
+def test_a_month_row_that_cannot_be_added_up_is_named(tmp_path):
+    folder = _copy("monthly_rows", tmp_path)
+    _replace(folder / "Monthly returns 2024-25.csv", "Aug-24,92%", "Aug-24,n/k")
+    with pytest.raises(DataError) as caught:
+        _load(folder / "params.yaml")
+    (problem,) = caught.value.problems
+    assert str(problem).startswith("Monthly returns 2024-25.csv, row 12, column 'Value': "
+                                   "'n/k' cannot be part of the quarter's mean")
 
 
 def _break_officer(folder):
