@@ -29,10 +29,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from perfkit.errors import DataError, PerfkitError, Problem
-from perfkit.limits import (
-    MAX_CELL_CHARS, MAX_CELLS, MAX_COLUMNS, MAX_PARAMS_BYTES, MAX_PROBLEMS_PER_FILE, MAX_ROWS,
-    clip,
-)
+from perfkit.limits import MAX_CELL_CHARS, MAX_CELLS, MAX_COLUMNS, MAX_PARAMS_BYTES, MAX_ROWS, clip
 from perfkit.model import OPTIONAL, REQUIRED, Table, is_financial_year
 
 if TYPE_CHECKING:
@@ -304,7 +301,8 @@ def parse_layout(values: object, source: str = "layout") -> Layout:
       - sources.0: year: give the sheet's year, or columns.year; quarter: give the sheet's quarter, columns.quarter or periods
     """
     if not isinstance(values, dict):
-        raise LayoutError(f"{source}: expected a mapping of keys ({', '.join(Layout.model_fields)})")
+        raise LayoutError(f"{source}: expected a mapping of keys "
+                          f"({', '.join(Layout.model_fields)})")
     try:
         return Layout.model_validate(values)
     except ValidationError as err:
