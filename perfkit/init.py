@@ -22,7 +22,7 @@ import yaml
 from perfkit.errors import DataError, ParamsError, Problem
 from perfkit.layout import (
     Field_, Holds, Monthly, Period, _read_csv_rows, _read_xlsx, _Sheet, financial_year,
-    heading_key,
+    heading_key, month_of,
 )
 
 #: Rows looked at for the header: title rows above it are rarely more than a few.
@@ -47,6 +47,7 @@ _HEADINGS: list[tuple[Field_, str]] = [
     (Field_.GROUP, r"committee|service|directorate|priority|theme|portfolio|department|"
                    r"outcome|ambition|area|objective"),
     (Field_.YEAR, r"^(financial )?year$"),
+    (Field_.MONTH, r"^(month|month ending|period ending)$"),
     (Field_.QUARTER, r"^(quarter|qtr|period)$"),
     (Field_.VALUE, r"value|actual|outturn|result|performance|figure|score|data"),
 ]
@@ -223,8 +224,7 @@ def _period_of(heading: str) -> str | None:
     text = re.sub(r"\b(20)?\d\d\b", " ", text)  # "Apr-23": the year of a month heading
     text = " ".join(text.split())
     period = Period.parse(text)
-    if period is None or (period.month is not None and heading_key(text) != heading_key(
-            _YEAR.sub(" ", re.sub(r"[-_]+\s*(20)?\d\d\b", " ", heading)).strip())):
+    if period is None:
         return None
     base = f"Q{period.quarter}" if period.month is None else text.title()[:3]
     year = financial_year(f"{year[1]}/{year[2]}") if year else None
@@ -273,8 +273,9 @@ def _guess_period(guess: Guess, above: list[list[str]]) -> None:
                 guess.quarter, guess.quarter_from = int(match[1]), where
     if Field_.YEAR in guess.columns:
         guess.year, guess.year_from = None, f"the column {guess.columns[Field_.YEAR]!r}"
-    if Field_.QUARTER in guess.columns:
-        guess.quarter, guess.quarter_from = None, f"the column {guess.columns[Field_.QUARTER]!r}"
+    for by in (Field_.QUARTER, Field_.MONTH):
+        if by in guess.columns:
+            guess.quarter, guess.quarter_from = None, f"the column {guess.columns[by]!r}"
     if guess.periods:
         # The status and comment are the latest quarter's with a figure.
         latest = [Period.parse(p) for h, p in guess.periods.items() if any(guess.cells(h))]
@@ -282,11 +283,13 @@ def _guess_period(guess: Guess, above: list[list[str]]) -> None:
             guess.quarter = max(p.quarter for p in latest)
             guess.quarter_from = "the latest quarter with figures (the status is taken as its)"
     if guess.year is None and Field_.YEAR not in guess.columns:
-        guess.year, guess.year_from = _this_year(), "today's date: nothing in the sheet says"
+        guess.year, guess.year_from = (_this_year(),
+                                       "today's date, an assumption: nothing in the sheet says")
         guess.notes.append("no financial year found in the headings, title, sheet or file "
                            f"name; {guess.year} was assumed")
-    if guess.quarter is None and Field_.QUARTER not in guess.columns and not guess.periods:
-        guess.quarter, guess.quarter_from = 1, "nothing in the sheet says"
+    if guess.quarter is None and Field_.QUARTER not in guess.columns and not guess.periods \
+            and Field_.MONTH not in guess.columns:
+        guess.quarter, guess.quarter_from = 1, "an assumption: nothing in the sheet says"
         guess.notes.append("no quarter found in the headings, title, sheet or file name; "
                            "quarter 1 was assumed")
 
@@ -540,9 +543,10 @@ def check(initialised: Initialised) -> str:
     dataset = load_dataset(data, scheme, layout_path(params, base))
     summary = summarise(dataset, params.year, params.quarter, scheme, allow_empty=True)
     overall = summary.rollup.overall
-    return (f"checked: {overall.milestones.total} {scheme.nouns.milestone[1]} and "
-            f"{overall.measures.total} {scheme.nouns.measure[1]} at quarter {params.quarter} "
-            f"of {params.year}")
+    held = [f"{n} {noun}" for n, noun in ((overall.milestones.total, scheme.nouns.milestone[1]),
+                                          (overall.measures.total, scheme.nouns.measure[1]))
+            if n]
+    return f"checked: {' and '.join(held)} at quarter {params.quarter} of {params.year}"
 
 
 def _source(guess: Guess, folder: Path) -> dict:
@@ -563,8 +567,9 @@ def _source(guess: Guess, folder: Path) -> dict:
     entry["columns"] = {f.value: h for f, h in guess.columns.items()}
     if guess.periods:
         entry["periods"] = dict(guess.periods)
-        if any(Period.parse(p).month for p in guess.periods.values()):
-            entry["monthly"] = Monthly.LAST.value
+    if Field_.MONTH in guess.columns or any(Period.parse(p).month
+                                            for p in guess.periods.values()):
+        entry["monthly"] = Monthly.LAST.value
     return entry
 
 
@@ -574,6 +579,11 @@ def _latest(guesses: list[Guess]) -> tuple[str, int]:
     for g in guesses:
         if g.quarter and g.year:
             held.append((g.year, g.quarter))
+        if Field_.MONTH in g.columns:  # months as rows: the latest quarter whose last month
+            for text in g.cells(g.columns[Field_.MONTH]):  # is in
+                period = month_of(text)
+                if period and period.month == 3 and (period.year or g.year):
+                    held.append((period.year or g.year, period.quarter))
         if Field_.QUARTER in g.columns:  # quarters as rows: the latest row's
             years = (g.cells(g.columns[Field_.YEAR]) if Field_.YEAR in g.columns
                      else [g.year] * len(g.body))
@@ -644,6 +654,8 @@ def _explain(guesses: list[Guess], scheme: dict, year: str, quarter: int) -> lis
             lines.append(f"  year {g.year}, from {g.year_from}")
         if g.quarter:
             lines.append(f"  quarter {g.quarter}, from {g.quarter_from}")
+        elif g.quarter_from:
+            lines.append(f"  each row's quarter from {g.quarter_from}")
         if g.unused:
             lines.append(f"  not used: {', '.join(repr(h) for h in g.unused)}")
         lines += [f"  review: {n}" for n in g.notes]

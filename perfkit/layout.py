@@ -29,10 +29,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from perfkit.errors import DataError, PerfkitError, Problem
-from perfkit.limits import (
-    MAX_CELL_CHARS, MAX_CELLS, MAX_COLUMNS, MAX_PARAMS_BYTES, MAX_PROBLEMS_PER_FILE, MAX_ROWS,
-    clip,
-)
+from perfkit.limits import MAX_CELL_CHARS, MAX_CELLS, MAX_COLUMNS, MAX_PARAMS_BYTES, MAX_ROWS, clip
 from perfkit.model import OPTIONAL, REQUIRED, Table, is_financial_year
 
 if TYPE_CHECKING:
@@ -66,6 +63,7 @@ class Field_(StrEnum):
     LEAD = "lead"
     OBJECTIVE = "objective"
     AGGREGATE = "aggregate"  # per measure: how a quarter's figure is made from its months
+    MONTH = "month"  # a row per measure per month: Apr, April 2024, Apr-24 or 2024-04-30
 
 
 class Holds(StrEnum):
@@ -112,8 +110,8 @@ class Period:
 
         >>> Period.parse("Q2"), Period.parse("2023/24 June")
         (Period(year=None, quarter=2, month=None), Period(year='2023/24', quarter=1, month=3))
-        >>> Period.parse("Sept") is None, Period.parse("Sep").quarter
-        (True, 2)
+        >>> Period.parse("Sept").quarter, Period.parse("Septic") is None
+        (2, True)
         """
         match = _PERIOD.match(str(text))
         if not match:
@@ -130,11 +128,46 @@ class Period:
         if word not in _MONTHS:
             return None
         index = _MONTHS.index(word)
-        if full not in (_MONTHS[index], names[index]):
+        if full not in (_MONTHS[index], names[index], *(("sept",) if word == "sep" else ())):
             return None
         # The financial year starts in April: April to June is quarter 1.
         place = (index - 3) % 12
         return cls(year, place // 3 + 1, place % 3 + 1)
+
+
+MONTH_ALLOWED = "a month such as Apr, April 2024, Apr-24 or a date such as 2024-04-30"
+
+
+def month_of(text: str) -> Period | None:
+    """A month cell's period, with its financial year when the cell gives the year.
+
+    >>> month_of("Apr-24"), month_of("2025-03-31")
+    (Period(year='2024/25', quarter=1, month=1), Period(year='2024/25', quarter=4, month=3))
+    >>> month_of("June"), month_of("Smarch")
+    (Period(year=None, quarter=1, month=3), None)
+    """
+    text = str(text).strip()
+    date = re.fullmatch(r"(\d{4})-(\d{1,2})(?:-\d{1,2})?", text)
+    if date:
+        calendar_year, month = int(date[1]), int(date[2])
+        if not 1 <= month <= 12:
+            return None
+    else:
+        named = re.fullmatch(r"([A-Za-z]+)[\s'/-]*(\d{4}|\d{2})?", text)
+        period = Period.parse(named[1]) if named else None
+        if period is None or period.month is None:
+            return None
+        month = (period.quarter - 1) * 3 + period.month + 3
+        month = month - 12 if month > 12 else month
+        calendar_year = None
+        if named[2]:
+            calendar_year = int(named[2]) + (2000 if len(named[2]) == 2 else 0)
+    place = (month - 4) % 12
+    year = None
+    if calendar_year is not None:
+        start = calendar_year if month >= 4 else calendar_year - 1
+        year = f"{start}/{(start + 1) % 100:02d}"
+    return Period(year, place // 3 + 1, place % 3 + 1)
 
 
 def financial_year(text: str) -> str | None:
@@ -192,10 +225,11 @@ class Source(_Model):
         if self.year is not None and not financial_year(self.year):
             problems.append(f"year: {self.year!r} is not allowed (a financial year written "
                             "like 2023/24)")
-        if self.year is None and Field_.YEAR not in self.columns and not self.periods:
+        if self.year is None and Field_.YEAR not in self.columns and not self.periods \
+                and Field_.MONTH not in self.columns:
             problems.append("year: give the sheet's year, or columns.year")
         if (self.quarter is None and Field_.QUARTER not in self.columns
-                and not self.periods):
+                and Field_.MONTH not in self.columns and not self.periods):
             problems.append("quarter: give the sheet's quarter, columns.quarter or periods")
         for heading, text in self.periods.items():
             period = Period.parse(text)
@@ -260,14 +294,15 @@ def parse_layout(values: object, source: str = "layout") -> Layout:
     >>> parse_layout({"sources": [{"columns": {"name": "PI", "colour": "x"}}]}, "l.yaml")
     Traceback (most recent call last):
     perfkit.layout.LayoutError: 1 problem in the layout l.yaml:
-      - sources.0.columns.colour: 'colour' is not allowed (known fields: id, name, group, kind, target, value, status, comment, year, quarter, frequency, polarity, profile, tolerance, low_target, unit, lead, objective, aggregate)
+      - sources.0.columns.colour: 'colour' is not allowed (known fields: id, name, group, kind, target, value, status, comment, year, quarter, frequency, polarity, profile, tolerance, low_target, unit, lead, objective, aggregate, month)
     >>> parse_layout({"sources": [{"columns": {"name": "PI"}, "sheet": "PIs"}]}, "l.yaml")
     Traceback (most recent call last):
     perfkit.layout.LayoutError: 1 problem in the layout l.yaml:
       - sources.0: year: give the sheet's year, or columns.year; quarter: give the sheet's quarter, columns.quarter or periods
     """
     if not isinstance(values, dict):
-        raise LayoutError(f"{source}: expected a mapping of keys ({', '.join(Layout.model_fields)})")
+        raise LayoutError(f"{source}: expected a mapping of keys "
+                          f"({', '.join(Layout.model_fields)})")
     try:
         return Layout.model_validate(values)
     except ValidationError as err:
@@ -571,6 +606,17 @@ def _read_row(build: _Build, index: int, source: Source, where: str, number: int
         text = cell("quarter")
         match = re.fullmatch(r"(?:q(?:uarter)?\s*)?([1-4])", text.strip().lower())
         quarter = match[1] if match else text
+    month = None
+    if "month" in heads:
+        month = month_of(cell("month"))
+        if month is None:
+            problem("month", cell("month"), MONTH_ALLOWED)
+            return
+        year, quarter = month.year or year, str(month.quarter)
+        if not year:
+            problem("month", cell("month"), "a month with its year (Apr-24), or the layout's "
+                                            "year or year column", what="has no year")
+            return
     group = cell("group") if "group" in heads else layout.plan_name
     if not group:
         problem("group", "", "the name of the row's priority, theme, directorate or committee")
@@ -607,7 +653,8 @@ def _read_row(build: _Build, index: int, source: Source, where: str, number: int
                  "quarter": "quarterly", "month": "quarterly", "annual": "annual",
                  "quarterly": "quarterly"}.get(heading_key(frequency), frequency)
     plan = {"year": year, "measure_id": ident, "name": name, "_group": group,
-            "target": target, "frequency": frequency, "_quarter": quarter}
+            "target": target, "frequency": frequency, "_quarter": quarter,
+            "_month": month and month.month}
     for f in ("polarity", "profile", "tolerance", "low_target", "unit"):
         if f in heads:
             plan[f] = cell(f).lower() if f in ("polarity", "profile") else cell(f)
@@ -616,6 +663,25 @@ def _read_row(build: _Build, index: int, source: Source, where: str, number: int
         frequency=heads.get("frequency", ""), year=heads.get("year", ""),
         **{f: heads[f] for f in ("polarity", "profile", "tolerance", "low_target", "unit")
            if f in heads}), order))
+    how = source.monthly
+    if "aggregate" in heads and (month or any(p.month for p in periods.values())):
+        word = heading_key(cell("aggregate"))
+        if word and word not in _AGGREGATE_WORDS:
+            problem("aggregate", cell("aggregate"), AGGREGATE_ALLOWED)
+            return
+        how = _AGGREGATE_WORDS.get(word, how)
+    if month is not None:
+        # One month of a quarter: its figure is made when every month's row is read.
+        update = {"year": year, "quarter": quarter, "measure_id": ident,
+                  "value": cell("value"), "_month": month.month, "_how": how}
+        for f, column in (("status", "rag"), ("comment", "comment")):
+            if f in heads:
+                update[column] = cell(f)
+        build.rows.append(_Row(Table.MEASURE_UPDATES, update, origin(
+            measure_id=id_heading, value=heads.get("value", ""), rag=heads.get("status", ""),
+            comment=heads.get("comment", ""), year=heads.get("year", heads["month"]),
+            quarter=heads["month"]), order))
+        return
     # The figures: one value column, or one per quarter or month.
     figures: dict[tuple[str, str], tuple[str, str]] = {}  # (year, quarter) -> value, heading
     if "value" in heads:
@@ -628,13 +694,6 @@ def _read_row(build: _Build, index: int, source: Source, where: str, number: int
         else:
             months.setdefault(at, {})[period.month] = (cell(heading), heads[heading])
     if months:
-        how = source.monthly
-        if "aggregate" in heads:
-            word = heading_key(cell("aggregate"))
-            if word and word not in _AGGREGATE_WORDS:
-                problem("aggregate", cell("aggregate"), AGGREGATE_ALLOWED)
-                return
-            how = _AGGREGATE_WORDS.get(word, how)
         for at, given in months.items():
             odd = _odd_month(given) if how is not Monthly.LAST else None
             if odd:
@@ -744,7 +803,8 @@ def _assemble(build: _Build) -> tuple[dict[Table, pd.DataFrame], dict[tuple[Tabl
             key = "milestone_id" if row.table is Table.MILESTONES else "measure_id"
             group = plan_rows.setdefault((row.table, row.values["year"], row.values[key]), [])
             twice = any(r.origin.where == row.origin.where
-                        and r.values["_quarter"] == row.values["_quarter"] for r in group)
+                        and r.values["_quarter"] == row.values["_quarter"]
+                        and r.values.get("_month") == row.values.get("_month") for r in group)
             if twice:
                 # Two rows of one sheet and quarter with one ID: both kept, so the check
                 # reports the duplicate at both of the council's rows.
@@ -762,6 +822,7 @@ def _assemble(build: _Build) -> tuple[dict[Table, pd.DataFrame], dict[tuple[Tabl
         values = dict(latest.values)
         values["priority_id"] = ids.get(values.pop("_group"), "")
         own = values.pop("_quarter", None)
+        values.pop("_month", None)
         if latest.table is Table.MEASURES:
             for row in rows:
                 q = row.values.get("_quarter")
@@ -769,7 +830,7 @@ def _assemble(build: _Build) -> tuple[dict[Table, pd.DataFrame], dict[tuple[Tabl
                         q != own):
                     values[f"q{q}_target"] = row.values["target"]
         tables[latest.table].append((values, latest.origin))
-    for row in updates:
+    for row in _quarters_of_months(build, updates):
         tables[row.table].append((row.values, row.origin))
     for table, rows in tables.items():
         if table is Table.RISKS:
@@ -787,6 +848,54 @@ def _assemble(build: _Build) -> tuple[dict[Table, pd.DataFrame], dict[tuple[Tabl
         frames[table] = pd.DataFrame(records, columns=[*columns, ROW], dtype=object) \
             .astype({ROW: int})
     return frames, origins
+
+
+def _quarters_of_months(build: _Build, updates: list[_Row]) -> list[_Row]:
+    """Updates with a row per month made into one per quarter; the others as they are."""
+    months: dict[tuple, list[_Row]] = {}
+    done: list[_Row] = []
+    for row in updates:
+        if "_month" not in row.values:
+            done.append(row)
+            continue
+        key = (row.values["year"], row.values["quarter"], row.values["measure_id"])
+        if key not in months:
+            done.append(row)  # the quarter's place: where its first month was
+        months.setdefault(key, []).append(row)
+    made = {}
+    for key, rows in months.items():
+        rows = sorted(rows, key=lambda r: r.values["_month"])
+        how = rows[-1].values["_how"]
+        given = {r.values["_month"]: (r.values["value"], str(r.origin.row)) for r in rows}
+        odd = _odd_month(given) if how is not Monthly.LAST else None
+        if odd:
+            at = next(r for r in rows if str(r.origin.row) == odd[1])
+            build.problems.append(Problem(
+                at.origin.where, at.origin.row, at.origin.headings.get("value"), odd[0],
+                f"a figure written as the quarter's other months are ({AGGREGATE_ALLOWED} "
+                f"makes the quarter's figure from them), or a blank month",
+                what=f"cannot be part of the quarter's {how.value}"))
+            continue
+        value = quarter_figure(given, how)
+        if heading_key(value) in {heading_key(w) for w in build.layout.not_yet}:
+            value = "Not yet due"
+        values = {k: v for k, v in rows[-1].values.items() if not k.startswith("_")}
+        values["value"] = value
+        for column in ("rag", "comment"):
+            said = [r.values[column] for r in rows if r.values.get(column)]
+            if column in values:
+                values[column] = said[-1] if said else ""
+        if value or values.get("rag") or values.get("comment"):
+            made[key] = _Row(Table.MEASURE_UPDATES, values, rows[-1].origin)
+    out = []
+    for row in done:
+        if "_month" not in row.values:
+            out.append(row)
+        else:
+            key = (row.values["year"], row.values["quarter"], row.values["measure_id"])
+            if key in made:
+                out.append(made[key])
+    return out
 
 
 def _unique(ident: str, taken: set[str]) -> str:

@@ -24,6 +24,7 @@ EXPECTED = {
     "one_sheet": (4, 3, {"C": 1, "A": 1, "G": 1, "R": 1}, {}),
     "titled": (0, 4, {}, {"Green": 2, "Red": 1, "Amber": 1}),
     "monthly": (0, 5, {}, {}),
+    "monthly_rows": (0, 5, {}, {}),
     "officer": (0, 5, {}, {"On track": 3, "Some slippage": 1, "Off track": 1}),
 }
 

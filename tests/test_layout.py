@@ -10,6 +10,7 @@ column heading.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -30,7 +31,7 @@ from perfkit.scheme import load_scheme
 from perfkit.summary import summarise
 
 NATIVE = Path(__file__).resolve().parent / "data" / "native"
-SHAPES = ("wide", "per_quarter", "one_sheet", "titled", "monthly", "officer")
+SHAPES = ("wide", "per_quarter", "one_sheet", "titled", "monthly", "monthly_rows", "officer")
 
 
 def _load(params_file: Path):
@@ -146,6 +147,22 @@ def _break_monthly(folder):
             "the quarter's mean")
 
 
+def _break_monthly_rows(folder):
+    _replace(folder / "Monthly returns 2024-25.csv", "Sum,May-24,110", "Sum,Smarch,110")
+    return ("Monthly returns 2024-25.csv, row 3, column 'Month': 'Smarch' is not allowed "
+            "(allowed: a month such as Apr, April 2024, Apr-24 or a date such as 2024-04-30)")
+
+
+def test_a_month_row_that_cannot_be_added_up_is_named(tmp_path):
+    folder = _copy("monthly_rows", tmp_path)
+    _replace(folder / "Monthly returns 2024-25.csv", "Aug-24,92%", "Aug-24,n/k")
+    with pytest.raises(DataError) as caught:
+        _load(folder / "params.yaml")
+    (problem,) = caught.value.problems
+    assert str(problem).startswith("Monthly returns 2024-25.csv, row 12, column 'Value': "
+                                   "'n/k' cannot be part of the quarter's mean")
+
+
 def _break_officer(folder):
     _replace(folder / "Corporate scorecard Q2.csv", "Off track,Two", "Unknown,Two")
     return ("Corporate scorecard Q2.csv, row 4, column 'Officer assessment': 'Unknown' is not "
@@ -224,8 +241,8 @@ def test_an_unknown_kind_word_lists_the_layouts_words(tmp_path):
      "sources.0.quarter: 5 is not allowed (input should be less than or equal to 4)"),
     ("sources: [{columns: {name: PI}, holds: both, year: '2023/24', quarter: 2}]",
      "holds both: needs columns.kind and kinds"),
-    ("sources: [{columns: {name: PI}, year: '2023/24', periods: {Sept: Sept}}]",
-     "periods.Sept: 'Sept' is not allowed (Q1 to Q4 or a month"),
+    ("sources: [{columns: {name: PI}, year: '2023/24', periods: {Spring: Spring}}]",
+     "periods.Spring: 'Spring' is not allowed (Q1 to Q4 or a month"),
     ("a: &x [1]\nb: *x\n", "a YAML alias (*name) is not allowed in a layout file"),
     ("sources: []", "sources: List should have at least 1 item"),
 ])
@@ -387,3 +404,23 @@ def test_a_layouts_no_target_and_not_yet_words(tmp_path):
         .measures.set_index("measure_id")["status"]
     assert states["new-businesses-supported"] == "no_target"
     assert states["adults-physically-active"] == "not_due"
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@given(st.text(max_size=200))
+def test_an_id_made_from_a_name_is_a_plain_stable_word(name):
+    ident = make_id(name)
+    assert ident == make_id(name.upper() if name.upper().lower() == name.lower() else name)
+    assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", ident)
+    assert len(ident) <= 45
+
+
+@given(st.lists(st.integers(min_value=0, max_value=10**7), min_size=3, max_size=3))
+def test_a_quarters_sum_is_its_months_added(numbers):
+    months = {m: (f"{n:,}", f"m{m}") for m, n in enumerate(numbers, start=1)}
+    # Written as the months are: with thousands commas if they have them.
+    commas = "," if any(n >= 1000 for n in numbers) else ""
+    assert quarter_figure(months, Monthly.SUM) == format(sum(numbers), commas)
+    assert quarter_figure(months, Monthly.LAST) == f"{numbers[2]:,}"

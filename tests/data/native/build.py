@@ -4,7 +4,8 @@ Each folder here is one shape of council spreadsheet, made up for the tests and 
 what councils publish: ``wide`` (one sheet, quarters as columns), ``per_quarter`` (one file
 per quarter, actions and indicators in two files), ``one_sheet`` (actions and indicators in
 one sheet, told apart by a column), ``titled`` (title rows above the header and notes below),
-``monthly`` (monthly figures) and ``officer`` (the officer's status only, no target). Each has
+``monthly`` (monthly figures, a column a month), ``monthly_rows`` (the same figures, a row a
+month, made from ``monthly``'s file) and ``officer`` (the officer's status only). Each has
 the council's files, its ``layout.yaml`` and ``params.yaml``, and ``contract/``: the same
 data written by hand in perfkit's five tables, with ``contract.yaml`` to render it.
 
