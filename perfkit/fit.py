@@ -160,18 +160,21 @@ def _names_above_bars(spec: dict) -> None:
             holder["y"]["axis"] = {
                 **axis, "labelExpr": expr, "labelLimit": 0, "labelLineHeight": LINE_HEIGHT,
                 "labelAlign": "left", "labelBaseline": "top", "labelPadding": -2,
-                "labelOffset": shift - BAR / 2 - 3 - lines * LINE_HEIGHT, "ticks": False, "domain": False}
+                "labelOffset": shift - BAR / 2 - 3 - lines * LINE_HEIGHT,
+                "ticks": False, "domain": False}
         for unit in units:
             mark = unit["mark"] if isinstance(unit["mark"], dict) else {"type": unit["mark"]}
             unit["mark"] = {**mark, "height": BAR, "yOffset": shift}
 
 
 def _nodes(spec: Any) -> Iterator[dict]:
-    """Every dict in the spec, the spec first."""
+    """Every dict of the spec's structure, the spec first; never the data's rows (a column
+    named "title" or "width" is data, not layout)."""
     if isinstance(spec, dict):
         yield spec
-        for value in spec.values():
-            yield from _nodes(value)
+        for key, value in spec.items():
+            if key not in ("data", "datasets"):
+                yield from _nodes(value)
     elif isinstance(spec, list):
         for value in spec:
             yield from _nodes(value)

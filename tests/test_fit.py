@@ -27,6 +27,21 @@ def test_labels_break_at_spaces_and_are_never_cut(text, chars, lines):
     assert " ".join(lines) == text
 
 
+def test_the_data_is_never_taken_for_layout():
+    # an analyst's chart of milestones: its rows have a "title", and a "width" in metres
+    import altair as alt
+    import pandas as pd
+
+    rows = pd.DataFrame({"title": ["Relocate the depot", "Resurface the square"],
+                         "width": [640.0, 900.0]})
+    spec = alt.Chart(rows).mark_bar().encode(y="title:N", x="width:Q").properties(
+        width=700, height=alt.Step(30)).to_dict()
+    phone = fit.for_phone(spec)
+    assert [r for values in phone["datasets"].values() for r in values] == \
+        rows.to_dict("records")
+    assert phone["width"] == fit.PHONE_ROW_WIDTH
+
+
 def _summary(tmp_path):
     from perfkit.sections import open_report
 
