@@ -34,7 +34,8 @@ MAX_PRIORITIES = 100
 #: of the PDF (measured at this limit: see README, "Limits").
 MAX_PLAN_ITEMS = 500
 #: Characters of text one quarter's report prints from the data (titles, names, progress
-#: notes, comments, targets and values): what the PDF's page count and memory follow.
+#: notes, comments, targets and values, and the quarter's risks): what the PDF's page count
+#: and memory follow.
 MAX_QUARTER_TEXT = 300_000
 #: Statuses of one part (milestones or measures) in a scheme; headlines in a scheme. With
 #: the priorities limit, every chart stays within Altair's 5,000 data rows.

@@ -545,7 +545,8 @@ def validate(dataset: Dataset, absent: set[Table] = frozenset(),
 _PRINTED = {Table.MILESTONES: ["title", "objective", "lead"],
             Table.MEASURES: ["name", "target"],
             Table.MILESTONE_UPDATES: ["progress"],
-            Table.MEASURE_UPDATES: ["value", "comment"]}
+            Table.MEASURE_UPDATES: ["value", "comment"],
+            Table.RISKS: ["risk_id", "risk", "mitigation"]}  # the covering report's
 
 
 def plan_size(dataset: Dataset, whole: set[Table]) -> list[Problem]:
@@ -591,7 +592,8 @@ def _quarter_text(dataset: Dataset, whole: set[Table]) -> list[Problem]:
     plan: dict[tuple, int] = {}
     updates: dict[tuple, int] = {}
     for into, names, by in ((plan, (Table.MILESTONES, Table.MEASURES), ["year"]),
-                            (updates, (Table.MILESTONE_UPDATES, Table.MEASURE_UPDATES),
+                            (updates, (Table.MILESTONE_UPDATES, Table.MEASURE_UPDATES,
+                                       Table.RISKS),
                              ["year", "quarter"])):
         for name in names:
             for key, n in chars(name, by).items():
