@@ -4,6 +4,7 @@ import re
 import shutil
 from pathlib import Path
 
+import hypothesis
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,6 +85,12 @@ def rendered(shared_dir) -> Path:
 
 # --- running in parallel (pytest-xdist; see tests/README.md) ---------------------------------
 
+# Hypothesis's per-example deadline (200 ms) is a timed test by another name: beside another
+# worker, or other work on the machine, a fast example can miss it. A test's examples stay
+# bounded by its max_examples.
+hypothesis.settings.register_profile("perfkit", deadline=None)
+hypothesis.settings.load_profile("perfkit")
+
 # The repository's own folders: a test reads them and never writes into them (a test that did
 # would race the other workers, and leave files behind). The session checks it at the end.
 GUARDED = ("outputs", "notebooks", "params", "data")
@@ -144,11 +151,11 @@ def pytest_collection_modifyitems(config, items):
 _SHARED_FIXTURE = re.compile(r"@pytest\.fixture\([^\n]*scope=[\"'](module|class|package)[\"']")
 
 
+@pytest.hookimpl(optionalhook=True)  # xdist's hook: `-p no:xdist` must still load this file
 def pytest_xdist_make_scheduler(config, log):
     """Tests handed out one at a time, as they free up, except that a module with a module-
     (or class-) scoped fixture goes to one worker whole, so the fixture (a browser, a render
-    of every scheme) is built once, not once per worker. A test marked ``xdist_group`` keeps
-    its group.
+    of every scheme) is built once, not once per worker.
 
     xdist's own ``--dist loadgroup`` cannot do this here: it marks a group by rewriting each
     test's node id, which pytest 9.2 no longer reads, so every test ran alone. The groups are
@@ -169,8 +176,6 @@ def pytest_xdist_make_scheduler(config, log):
 
     class ByModuleFixture(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            if "@" in nodeid:  # an explicit xdist_group, where pytest still shows it
-                return nodeid.rsplit("@", 1)[-1]
             module = nodeid.split("::", 1)[0]
             return module if shares_a_fixture(module) else nodeid
 
