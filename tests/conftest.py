@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
+import hypothesis
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,6 +85,12 @@ def rendered(shared_dir) -> Path:
 
 # --- running in parallel (pytest-xdist; see tests/README.md) ---------------------------------
 
+# Hypothesis's per-example deadline (200 ms) is a timed test by another name: beside another
+# worker, or other work on the machine, a fast example can miss it. A test's examples stay
+# bounded by its max_examples.
+hypothesis.settings.register_profile("perfkit", deadline=None)
+hypothesis.settings.load_profile("perfkit")
+
 # The repository's own folders: a test reads them and never writes into them (a test that did
 # would race the other workers, and leave files behind). The session checks it at the end.
 GUARDED = ("outputs", "notebooks", "params", "data")
@@ -127,26 +135,51 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
-@pytest.hookimpl(tryfirst=True)
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
-    """Start the slow tests first, so they overlap with the rest; keep a module's tests that
-    share a module-scoped fixture on one worker, so the fixture is built once.
+    """Start the slow tests first, longest first, so they overlap with the rest.
 
-    Runs before xdist reads the groups (tryfirst). Every worker collects the same order.
+    Last of the hooks, after pytest's own reordering; every worker collects the same order.
     """
-    for item in items:
-        info = getattr(item, "_fixtureinfo", None)
-        if info is None:
-            continue
-        shared = [d for name in info.names_closure for d in info.name2fixturedefs.get(name, ())
-                  if d.scope in ("module", "class", "package")]
-        if shared and not item.get_closest_marker("xdist_group"):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
-    # Slowest first: `slow(seconds)` is a rough figure from a quiet machine, for ordering only.
     def weight(item) -> float:
+        # `slow(seconds)`: a rough figure from a quiet machine, for ordering only.
         mark = item.get_closest_marker("slow")
         return -(mark.args[0] if mark and mark.args else 60 if mark else 0)
     items.sort(key=weight)  # stable: the rest keep their collected order
+
+
+_SHARED_FIXTURE = re.compile(r"@pytest\.fixture\([^\n]*scope=[\"'](module|class|package)[\"']")
+
+
+@pytest.hookimpl(optionalhook=True)  # xdist's hook: `-p no:xdist` must still load this file
+def pytest_xdist_make_scheduler(config, log):
+    """Tests handed out one at a time, as they free up, except that a module with a module-
+    (or class-) scoped fixture goes to one worker whole, so the fixture (a browser, a render
+    of every scheme) is built once, not once per worker.
+
+    xdist's own ``--dist loadgroup`` cannot do this here: it marks a group by rewriting each
+    test's node id, which pytest 9.2 no longer reads, so every test ran alone. The groups are
+    read from the modules' source, as the controller does not collect the tests itself.
+    """
+    from xdist.scheduler import LoadScopeScheduling
+
+    grouped: dict[str, bool] = {}
+
+    def shares_a_fixture(module: str) -> bool:
+        if module not in grouped:
+            try:
+                text = (config.rootpath / module).read_text(encoding="utf-8")
+            except OSError:
+                text = ""
+            grouped[module] = bool(_SHARED_FIXTURE.search(text))
+        return grouped[module]
+
+    class ByModuleFixture(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if shares_a_fixture(module) else nodeid
+
+    return ByModuleFixture(config, log)
 
 
 @pytest.fixture(scope="session")

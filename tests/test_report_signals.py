@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, write_params
+from conftest import ROOT, build_once, write_params, write_two_quarters
 
 NOTEBOOK = ROOT / "notebooks" / "quarterly_report.ipynb"
 
@@ -73,16 +74,23 @@ def published(out: Path) -> list[str]:
 
 
 @pytest.fixture
-def batch(tmp_path, two_quarters):
-    """Two quarters, already rendered once: the last good reports a signal must not touch."""
-    q1 = write_params(tmp_path / "q1.yaml", two_quarters, 1)
-    q2 = write_params(tmp_path / "q2.yaml", two_quarters, 2)
+def batch(tmp_path, shared_dir):
+    """Two quarters, already rendered once: the last good reports a signal must not touch.
+
+    Rendered once for the run; each test signals a run over its own copy of the output.
+    """
+    def render(folder: Path) -> None:
+        data = write_two_quarters(folder / "data")
+        q1, q2 = (write_params(folder / f"q{q}.yaml", data, q) for q in (1, 2))
+        done = subprocess.run([sys.executable, "-m", "perfkit.cli", "report", str(q1), str(q2),
+                               "--out", str(folder / "out")], cwd=ROOT, capture_output=True,
+                              text=True, timeout=600)
+        assert done.returncode == 0, done.stderr
+
+    shared = build_once(shared_dir, "two-quarters-rendered", render)
     out = tmp_path / "out"
-    done = subprocess.run([sys.executable, "-m", "perfkit.cli", "report", str(q1), str(q2),
-                           "--out", str(out)], cwd=ROOT, capture_output=True, text=True,
-                          timeout=600)
-    assert done.returncode == 0, done.stderr
-    return q1, q2, out
+    shutil.copytree(shared / "out", out)
+    return shared / "q1.yaml", shared / "q2.yaml", out
 
 
 @pytest.mark.slow(20)
