@@ -254,8 +254,11 @@ def _pdfs(page: str, covering_path: Path | None, summary, dataset,
 
 
 def summary_json(summary) -> str:
-    """``summary.json``: the quarter's rollup for machines."""
-    return json.dumps(summary.rollup.to_summary(), indent=2) + "\n"
+    """``summary.json``: the quarter's rollup, its travel and persistent exceptions."""
+    found = summary.rollup.to_summary()
+    if summary.movement is not None:
+        found.update(summary.movement.to_summary())
+    return json.dumps(found, indent=2) + "\n"
 
 
 def export_notebook(notebook, base: str | Path | None = None) -> dict[str, str]:
