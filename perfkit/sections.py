@@ -30,6 +30,11 @@ from perfkit.summary import Summary
 from perfkit.targets import parse_target, parse_value
 
 
+#: The two directions of travel, and the column each is shown in.
+TRAVEL_HEADS = (("vs_previous_quarter", "Since last quarter"),
+                ("vs_last_year", "Since last year"))
+
+
 def _either(words: list[str]) -> str:
     if not words:
         return "nothing"
@@ -71,7 +76,7 @@ class Report:
                  "priority. Each bar is labelled with its number, and each chart's figures "
                  "are also given as a table below it.")
         figures = self.figures()
-        parts = [f"<p>{esc(intro)}</p>", self._headline_table(),
+        parts = [f"<p>{esc(intro)}</p>", self._headline_table(), self._travel_table(),
                  *(figure(figures[ident], ident) for ident in ("chart-milestones", "chart-measures")
                    if ident in figures)]
         return section("dashboard", "Performance dashboard", *parts)
@@ -109,11 +114,18 @@ class Report:
         intro = (f"Every {scheme.nouns.milestone[0]} rated {ms_words} and every "
                  f"{scheme.nouns.measure[0]} rated {me_words} at quarter "
                  f"{self.params.quarter}, for the leadership team's follow-up.")
+        persistent = self.summary.movement.persistent if self.summary.movement else []
+        if persistent:
+            intro += (f" {len(persistent):,} of them {'has' if len(persistent) == 1 else 'have'}"
+                      " been exceptions for two quarters or more in a row; they are listed "
+                      "first, the longest-running at the top.")
         parts = [f"<p>{esc(intro)}</p>"]
         if self.summary.rollup.overall.milestones.total:
-            parts.append(self._milestone_table(slipping, f"{ms.capitalize()} rated {ms_words}"))
+            parts.append(self._milestone_table(slipping, f"{ms.capitalize()} rated {ms_words}",
+                                               exceptions=True))
         if self.summary.rollup.overall.measures.total:
-            parts.append(self._measure_table(missed, f"{me.capitalize()} rated {me_words}"))
+            parts.append(self._measure_table(missed, f"{me.capitalize()} rated {me_words}",
+                                             exceptions=True))
         return section("exceptions", "Exceptions", *parts)
 
     def data_quality(self) -> Fragment:
@@ -214,13 +226,6 @@ class Report:
         return items
 
     @property
-    def _has_travel(self) -> bool:
-        """Whether any earlier figure exists to show a direction of travel against."""
-        q = self.summary.quarter
-        return bool(q.milestones["previous_rag"].notna().any()
-                    or (q.measures["previous_value"] != "").any())
-
-    @property
     def scheme(self) -> Scheme:
         return self.summary.rollup.scheme or load_scheme()
 
@@ -258,32 +263,104 @@ class Report:
         return ('<div class="objectives"><h3>Objectives</h3><ul>'
                 + "".join(f"<li>{esc(t)}</li>" for t in own) + "</ul></div>")
 
-    def _milestone_table(self, rows: pd.DataFrame, caption: str) -> str:
-        travel = self._has_travel
+    def _milestone_table(self, rows: pd.DataFrame, caption: str,
+                         exceptions: bool = False) -> str:
+        periods = self._travel_periods()
+        moved = self._moved(Part.MILESTONES)
         # What the councils' own reports print beside each milestone, when the data has it.
         extra = [c for c in ("objective", "lead") if c in rows
                  and rows[c].fillna("").astype(str).str.strip().ne("").any()]
+        if exceptions:
+            rows = self._persistent_first(Part.MILESTONES, rows, "milestone_id")
         body = [[f"{esc(r.milestone_id)} – {esc(r.title)}",
                  *(esc(getattr(r, c) or "") for c in extra),
                  state_badge(self.scheme, Part.MILESTONES, r.rag),
-                 *([travel_text(r.travel)] if travel else []),
+                 *([self._run_text(Part.MILESTONES, r.milestone_id)] if exceptions else []),
+                 *(travel_text(moved.get((p, r.milestone_id))) for p, _ in periods),
                  f'<div class="progress">{clean(r.progress)}</div>']
                 for r in rows.itertuples()]
         headers = [self.scheme.nouns.milestone[0].capitalize(), *(c.capitalize() for c in extra),
-                   "Status", *(["Since last quarter"] if travel else []), "Progress"]
+                   "Status", *(["Quarters in a row"] if exceptions else []),
+                   *(h for _, h in periods), "Progress"]
         return table(caption, headers, body, css="milestones")
 
-    def _measure_table(self, rows: pd.DataFrame, caption: str) -> str:
-        travel = self._has_travel
-        body = [[esc(r.name), esc(r.bar_text), esc(r.value or "—"),
+    def _measure_table(self, rows: pd.DataFrame, caption: str, exceptions: bool = False) -> str:
+        periods = self._travel_periods()
+        moved = self._moved(Part.MEASURES)
+        movement = self.summary.movement
+        outturn = ({} if movement is None else
+                   dict(zip(movement.measures["measure_id"],
+                            movement.measures["last_year_outturn"])))
+        with_outturn = any(outturn.get(i) for i in rows["measure_id"])
+        if exceptions:
+            rows = self._persistent_first(Part.MEASURES, rows, "measure_id")
+        body = [[esc(r.name), esc(r.bar_text),
+                 *([esc(outturn.get(r.measure_id) or "—")] if with_outturn else []),
+                 esc(r.value or "—"),
                  f'{state_badge(self.scheme, Part.MEASURES, r.state)}'
                  f'<span class="reason">{esc(r.reason)}</span>',
-                 *([travel_text(r.travel)] if travel else []), clean(r.comment)]
+                 *([self._run_text(Part.MEASURES, r.measure_id)] if exceptions else []),
+                 *(travel_text(moved.get((p, r.measure_id))) for p, _ in periods),
+                 clean(r.comment)]
                 for r in rows.itertuples()]
         headers = [self.scheme.nouns.measure[0].capitalize(), "Target",
+                   *(["Last year's outturn"] if with_outturn else []),
                    f"Q{self.params.quarter} value", "Status",
-                   *(["Since last quarter"] if travel else []), "Comment"]
+                   *(["Quarters in a row"] if exceptions else []),
+                   *(h for _, h in periods), "Comment"]
         return table(caption, headers, body, css="measures")
+
+    def _travel_periods(self) -> list[tuple[str, str]]:
+        """The comparisons the data holds an earlier quarter for, with their column heads."""
+        movement = self.summary.movement
+        if movement is None or not self.summary.received:
+            return []
+        return [(period, head) for period, head in TRAVEL_HEADS if movement.compared.get(period)]
+
+    def _moved(self, part: Part) -> dict[tuple[str, str], object]:
+        """Each row's direction of travel by (period, ID)."""
+        movement = self.summary.movement
+        if movement is None:
+            return {}
+        rows = movement.milestones if part is Part.MILESTONES else movement.measures
+        ids = rows.iloc[:, 0]
+        return {(period, ident): travel for period, _ in TRAVEL_HEADS
+                for ident, travel in zip(ids, rows[period])}
+
+    def _persistent_first(self, part: Part, rows: pd.DataFrame, column: str) -> pd.DataFrame:
+        """The longest-running exceptions first; the plan's order otherwise."""
+        runs = rows[column].map(lambda i: self._run(part, i))
+        return rows.assign(_run=runs.to_numpy()).sort_values(
+            "_run", ascending=False, kind="stable").drop(columns="_run")
+
+    def _run(self, part: Part, ident: str) -> int:
+        movement = self.summary.movement
+        return movement.run(part, ident) if movement is not None else 0
+
+    def _run_text(self, part: Part, ident: str) -> str:
+        run = self._run(part, ident)
+        if run >= 2:
+            return f'<strong class="persistent">{run} quarters</strong>'
+        return "New this quarter"
+
+    def _travel_table(self) -> str:
+        """How many milestones and measures improved or declined, against each comparison."""
+        periods = self._travel_periods()
+        movement = self.summary.movement
+        if not periods or movement is None:
+            return ""
+        nouns = self.scheme.nouns
+        parts = [(Part.MILESTONES, nouns.milestone[1]), (Part.MEASURES, nouns.measure[1])]
+        parts = [(part, noun) for part, noun in parts
+                 if len(movement.milestones if part is Part.MILESTONES else movement.measures)]
+        rows = []
+        for part, noun in parts:
+            for period, head in periods:
+                counts = movement.counts(part, period).to_dict()
+                rows.append([esc(f"{noun.capitalize()}: {head.lower()}"),
+                             *(esc(f"{n:,}") for n in counts.values())])
+        return table("Direction of travel", ["Compared", "Improved", "Declined", "No change",
+                                             "Not comparable"], rows, css="headlines")
 
     def _measure_history(self) -> pd.DataFrame:
         """Numeric values and bars of quarterly measures in each quarter held this year."""
