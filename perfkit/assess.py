@@ -18,6 +18,7 @@ from perfkit.model import (
     STATUS_RAG, Frequency, Issue, Polarity, Profile, Rag, Status, Travel, previous_quarter,
     previous_year,
 )
+from perfkit.outlook import measure_forecasts, milestone_forecasts, missing_actions
 from perfkit.targets import STATUS_CODES, Kind, check_many, grade, parse_target, parse_value
 
 
@@ -56,6 +57,10 @@ def assess_quarter(dataset: Dataset, year: str, quarter: int,
     milestones = _milestones(dataset, year, quarter, scheme)
     measures = _measures(dataset, year, quarter, scheme)
     issues = _issues(milestones, measures)
+    unacted = missing_actions(milestones, measures, scheme)
+    if unacted:
+        issues = pd.concat([issues, pd.DataFrame(unacted, columns=issues.columns)],
+                           ignore_index=True)
     return Quarter(year, quarter, priorities, milestones, measures, issues, scheme)
 
 
@@ -100,10 +105,15 @@ def _milestones(dataset: Dataset, year: str, quarter: int, scheme: Scheme) -> pd
     plan = plan[["milestone_id", "priority_id", "title",
                  *[c for c in ("objective", "lead") if c in plan]]].copy()
     now = _updates(dataset.milestone_updates, year, quarter)
-    now = now[["milestone_id", "rag", *(["progress"] if "progress" in now else [])]]
+    now = now[["milestone_id", "rag",
+               *(c for c in ("progress", "action", "forecast") if c in now)]]
     rows = plan.merge(now, on="milestone_id", how="left")
     rows["rag"] = rows["rag"].map(lambda w: scheme.word_key("milestones", w))
     rows["progress"] = rows.get("progress", pd.Series("", index=rows.index)).fillna("")
+    for column in ("action", "forecast"):  # kept only when the data has the column
+        if column in rows:
+            rows[column] = rows[column].fillna("")
+    rows["forecast_state"] = milestone_forecasts(rows, scheme)
     before = _updates(dataset.milestone_updates, *previous_quarter(year, quarter))
     earlier = dict(zip(before["milestone_id"],
                        before["rag"].map(lambda w: scheme.word_key("milestones", w))))
@@ -128,6 +138,11 @@ def _measures(dataset: Dataset, year: str, quarter: int, scheme: Scheme) -> pd.D
     rows["state"] = [scheme.measure_state(s, o) for s, o in
                      zip(rows["status"], rows["officer_rag"])]
     rows["officer_rag"] = rows["officer_rag"].map(Rag.parse)
+    plan = dataset.measures[dataset.measures["year"] == year]
+    profiles = dict(zip(plan["measure_id"], plan["profile"].fillna("").str.strip().str.lower()
+                        if "profile" in plan else [""] * len(plan)))
+    rows = pd.concat([rows, measure_forecasts(rows, quarter, rows["measure_id"].map(profiles),
+                                              scheme)], axis=1)
     rows["travel"] = [
         _value_travel(v, p, t, pol) for v, p, t, pol in
         zip(rows["value"], rows["previous_value"], rows["bar_text"], rows["polarity"])]
@@ -313,6 +328,9 @@ def _measure_rows(dataset: Dataset, periods: list[tuple[str, int]] | None, *,
             rows[name] = pd.Series(names[codes], dtype=text)
         rows["officer_rag"] = pd.Series(_pick(updates, "rag", now), dtype=text)
         rows["comment"] = pd.Series(_pick(updates, "comment", now), dtype=text)
+        for column in ("action", "forecast"):  # kept only when the data has the column
+            if column in updates:
+                rows[column] = pd.Series(_pick(updates, column, now), dtype=text)
         rows["had_update"] = now >= 0
         rows["bar_text"] = pd.Series(bar_names[bar_text], dtype=text)
         rows["previous_value"] = pd.Series(value_names[previous], dtype=object)

@@ -100,10 +100,13 @@ class Issue(StrEnum):
     UNREADABLE_VALUE = "unreadable_value"
     RAG_DISAGREES = "rag_disagrees"
     NOT_DUE = "not_due"
+    #: An exception with no corrective action, when the data has an ``action`` column.
+    NO_ACTION = "no_action"
 
     @property
     def label(self) -> str:
         return {
+            "no_action": "Exception with no corrective action",
             "missing_update": "No update this quarter",
             "unparsed_target": "Target not readable",
             "unreadable_value": "Value not readable",
@@ -203,8 +206,8 @@ OPTIONAL: dict[Table, tuple[str, ...]] = {
         "polarity", "profile", "tolerance", "low_target", "unit",
         "q1_target", "q2_target", "q3_target", "q4_target",
     ),
-    Table.MILESTONE_UPDATES: ("progress",),
-    Table.MEASURE_UPDATES: ("value", "rag", "comment"),
+    Table.MILESTONE_UPDATES: ("progress", "action", "forecast"),
+    Table.MEASURE_UPDATES: ("value", "rag", "comment", "action", "forecast"),
     Table.RISKS: ("risk_id", "owner"),
 }
 

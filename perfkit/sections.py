@@ -134,7 +134,10 @@ class Report:
         issues = issues.assign(_o=issues["issue"].map(order.index)).sort_values(
             ["_o"], kind="stable") if len(issues) else issues
         counts = issues["issue"].value_counts() if len(issues) else pd.Series(dtype=int)
-        lines = [f"{issue.label}: {int(counts.get(issue, 0))}" for issue in Issue]
+        q = self.summary.quarter
+        acted = "action" in q.milestones or "action" in q.measures
+        lines = [f"{issue.label}: {int(counts.get(issue, 0))}" for issue in Issue
+                 if acted or issue is not Issue.NO_ACTION]
         intro = ("Rows that could not be checked, and rows that need a second look. Every "
                  "milestone and measure in the plan appears in the report, either with its "
                  "status or here.")
@@ -272,16 +275,23 @@ class Report:
                  and rows[c].fillna("").astype(str).str.strip().ne("").any()]
         if exceptions:
             rows = self._persistent_first(Part.MILESTONES, rows, "milestone_id")
+        forecast = rows["forecast_state"].notna().any() if "forecast_state" in rows else False
+        action = exceptions and "action" in rows
         body = [[f"{esc(r.milestone_id)} – {esc(r.title)}",
                  *(esc(getattr(r, c) or "") for c in extra),
                  state_badge(self.scheme, Part.MILESTONES, r.rag),
+                 *([state_badge(self.scheme, Part.MILESTONES, r.forecast_state)
+                    if isinstance(r.forecast_state, str) else "—"] if forecast else []),
                  *([self._run_text(Part.MILESTONES, r.milestone_id)] if exceptions else []),
                  *(travel_text(moved.get((p, r.milestone_id))) for p, _ in periods),
-                 f'<div class="progress">{clean(r.progress)}</div>']
+                 f'<div class="progress">{clean(r.progress)}</div>',
+                 *([_action(r.action)] if action else [])]
                 for r in rows.itertuples()]
         headers = [self.scheme.nouns.milestone[0].capitalize(), *(c.capitalize() for c in extra),
-                   "Status", *(["Quarters in a row"] if exceptions else []),
-                   *(h for _, h in periods), "Progress"]
+                   "Status", *(["Year-end forecast"] if forecast else []),
+                   *(["Quarters in a row"] if exceptions else []),
+                   *(h for _, h in periods), "Progress",
+                   *(["Corrective action"] if action else [])]
         return table(caption, headers, body, css="milestones")
 
     def _measure_table(self, rows: pd.DataFrame, caption: str, exceptions: bool = False) -> str:
@@ -294,21 +304,41 @@ class Report:
         with_outturn = any(outturn.get(i) for i in rows["measure_id"])
         if exceptions:
             rows = self._persistent_first(Part.MEASURES, rows, "measure_id")
+        forecast = (rows["forecast_text"] != "").any() if "forecast_text" in rows else False
+        action = exceptions and "action" in rows
         body = [[esc(r.name), esc(r.bar_text),
                  *([esc(outturn.get(r.measure_id) or "—")] if with_outturn else []),
                  esc(r.value or "—"),
                  f'{state_badge(self.scheme, Part.MEASURES, r.state)}'
                  f'<span class="reason">{esc(r.reason)}</span>',
+                 *([self._forecast_cell(r)] if forecast else []),
                  *([self._run_text(Part.MEASURES, r.measure_id)] if exceptions else []),
                  *(travel_text(moved.get((p, r.measure_id))) for p, _ in periods),
-                 clean(r.comment)]
+                 clean(r.comment), *([_action(r.action)] if action else [])]
                 for r in rows.itertuples()]
         headers = [self.scheme.nouns.measure[0].capitalize(), "Target",
                    *(["Last year's outturn"] if with_outturn else []),
-                   f"Q{self.params.quarter} value", "Status",
+                   self._value_head(), "Status",
+                   *(["Year-end forecast"] if forecast else []),
                    *(["Quarters in a row"] if exceptions else []),
-                   *(h for _, h in periods), "Comment"]
+                   *(h for _, h in periods), "Comment",
+                   *(["Corrective action"] if action else [])]
         return table(caption, headers, body, css="measures")
+
+    def _value_head(self) -> str:
+        """Quarter 4's figure is the year's outturn, as councils call it."""
+        return "Outturn" if self.params.quarter == 4 else f"Q{self.params.quarter} value"
+
+    def _forecast_cell(self, r) -> str:
+        """The year-end forecast beside the current status: the figure, its check, and
+        whether it is the officer's or a pro-rata projection."""
+        if not r.forecast_text:
+            return "—"
+        who = "Pro-rata projection" if r.projected else "Officer's forecast"
+        badge = (state_badge(self.scheme, Part.MEASURES, r.forecast_state)
+                 if isinstance(r.forecast_state, str) else "")
+        return (f"{esc(r.forecast_text)} {badge}<span class=\"reason\">{esc(who)}. "
+                f"{esc(r.forecast_reason)}</span>")
 
     def _travel_periods(self) -> list[tuple[str, str]]:
         """The comparisons the data holds an earlier quarter for, with their column heads."""
@@ -377,6 +407,13 @@ class Report:
         values = pd.DataFrame(frames, columns=["measure", "quarter", "value", "bar", "unit"])
         held = values.groupby("measure")["quarter"].transform("count")
         return values[held >= 2].reset_index(drop=True)
+
+
+def _action(text: object) -> str:
+    """An exception's corrective action, or a plain "None given" (also in Data quality)."""
+    if isinstance(text, str) and text.strip():
+        return clean(text)
+    return '<span class="muted">None given</span>'
 
 
 def _in_ipython() -> bool:

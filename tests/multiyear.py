@@ -37,6 +37,12 @@ MEASURES = {
     "N1": ("100", "", [None, None, None, "90", "110"]),
 }
 
+# The corrective action and the year-end forecast, given at 2022/23 Q2 only.
+ACTIONS = {"A1": "Re-tender agreed by Cabinet", "M1": "=HYPERLINK(\"http://x\")"}  # A4, A2, M2: none
+FORECASTS = {"A4": "Amber", "A3": "Green",
+             "M1": "61%",         # met against 60% at the year end
+             "M2": "5.5 days"}    # C1 has none: a pro-rata projection, 520 x 4 / 2 = 1,040, met
+
 EXPECTED = {
     "travel": {
         "milestones": {
@@ -80,12 +86,19 @@ def write_multiyear(target: Path) -> Path:
           [[y, ident, "P", f"Measure {ident}", target, "quarterly", profile]
            for y in (OLD, NEW) for ident, (target, profile, values) in MEASURES.items()
            if y == NEW or values[0] is not None])
-    write("milestone_updates", ["year", "quarter", "milestone_id", "rag", "progress"],
-          [[y, str(q), ident, rags[i], f"Progress on {ident}."]
+    def later(y: str, q: int, table: dict, ident: str) -> str:
+        return table.get(ident, "") if (y, q) == QUARTERS[-1] else ""
+
+    write("milestone_updates", ["year", "quarter", "milestone_id", "rag", "progress", "action",
+                                "forecast"],
+          [[y, str(q), ident, rags[i], f"Progress on {ident}.", later(y, q, ACTIONS, ident),
+            later(y, q, FORECASTS, ident)]
            for i, (y, q) in enumerate(QUARTERS) for ident, rags in MILESTONES.items()
            if rags[i] is not None])
-    write("measure_updates", ["year", "quarter", "measure_id", "value", "comment"],
-          [[y, str(q), ident, values[i], ""]
+    write("measure_updates", ["year", "quarter", "measure_id", "value", "comment", "action",
+                              "forecast"],
+          [[y, str(q), ident, values[i], "", later(y, q, ACTIONS, ident),
+            later(y, q, FORECASTS, ident)]
            for i, (y, q) in enumerate(QUARTERS) for ident, (_, _, values) in MEASURES.items()
            if values[i] is not None])
     return target

@@ -75,3 +75,22 @@ def test_counts_add_up_to_the_rows_on_the_sample(sample):
         for counts in found["travel"][part].values():
             assert sum(counts.values()) == total
     assert found["persistent"] == []
+
+
+def test_forecasts_are_checked_against_the_annual_target(q2):
+    rows = q2.quarter.measures.set_index("measure_id")
+    assert rows.loc["M1", ["forecast_text", "projected", "forecast_state"]].tolist() == \
+        ["61%", False, "met"]
+    # No officer's forecast for a cumulative measure: projected pro rata, and said to be.
+    assert rows.loc["C1", ["forecast_text", "projected", "forecast_state"]].tolist() == \
+        ["1,040", True, "met"]
+    assert rows.loc["N1", "forecast_text"] == ""  # a snapshot measure is never projected
+    milestones = q2.quarter.milestones.set_index("milestone_id")["forecast_state"]
+    assert (milestones["A4"], milestones["A1"]) == ("amber", None)
+
+
+def test_exceptions_without_an_action_are_data_problems(q2):
+    issues = q2.quarter.issues
+    unacted = issues[issues["issue"] == "no_action"]
+    # Exceptions: A1 (has one), A2, A4, M1 (has one), M2.
+    assert sorted(unacted["id"]) == ["A2", "A4", "M2"]
