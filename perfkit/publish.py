@@ -30,7 +30,7 @@ from perfkit.errors import OutputBusyError, OutputError
 #: The files perfkit writes into a quarter's folder. Anything else found there (an
 #: officer's own notes, say) is carried over into the new set, never deleted.
 OUTPUTS = frozenset({"report.html", "report.ipynb", "summary.json", "cabinet.html",
-                     "report.pdf", "cabinet.pdf", "report.failed.ipynb"})
+                     "report.pdf", "cabinet.pdf", "report.failed.ipynb", "figures.csv"})
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100

@@ -222,7 +222,10 @@ def _make(inputs: _Inputs, folder: Path, notebook: Path, executed: Path, kernel:
         raise RenderError(f"{inputs.params_path}: {err} The executed notebook, with the "
                           f"failing cell marked, is {failed}") from None
     page = export_html(nb, params.heading)
-    files: dict[str, str | bytes] = {"report.html": page, "summary.json": summary_json(summary)}
+    from perfkit.figures import figures_csv
+
+    files: dict[str, str | bytes] = {"report.html": page, "summary.json": summary_json(summary),
+                                     "figures.csv": figures_csv(summary)}
     if covering:
         files["cabinet.html"] = cabinet_page(covering, params, "report.html")
     if pdf:

@@ -59,9 +59,13 @@ class Report:
                         if self.params.organisation else "")
         nav = "".join(
             f'<li><a href="#{ident}">{esc(text)}</a></li>' for ident, text in self._contents())
+        # figures.csv is published beside report.html in the quarter's set.
+        download = ('<p class="download"><a href="figures.csv" type="text/csv">Download the '
+                    "figures</a> (CSV: every milestone and measure, with its status, value, "
+                    "target, earlier figures, forecast and action)</p>")
         return Fragment(f'<header class="report-header">{organisation}'
                         f"<h1>{esc(self.params.heading)}</h1>"
-                        f'<nav aria-label="Contents"><ol>{nav}</ol></nav></header>',
+                        f'<nav aria-label="Contents"><ol>{nav}</ol></nav>{download}</header>',
                         styled=True)
 
     def summary_section(self) -> Fragment:

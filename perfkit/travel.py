@@ -162,8 +162,10 @@ class Movement:
     """This quarter's directions of travel, row by row, and its exceptions' runs.
 
     ``milestones`` and ``measures`` have the ID, ``vs_previous_quarter`` and ``vs_last_year``
-    (a :class:`~perfkit.model.Travel` or None); ``measures`` also has ``last_year_outturn``,
-    the measure's quarter 4 value last year ("" when the data holds none). ``runs`` maps
+    (a :class:`~perfkit.model.Travel` or None), and the figures compared with,
+    ``previous_quarter`` and ``same_quarter_last_year`` (a milestone's status key or None, a
+    measure's value or ""); ``measures`` also has ``last_year_outturn``, the measure's
+    quarter 4 value last year ("" when the data holds none). ``runs`` maps
     (part, ID) of each exception to its quarters in a row (1 when new this quarter).
     """
 
@@ -202,21 +204,36 @@ def movement(quarter: Quarter, previous: Quarter | None, last_year: Quarter | No
     runs of exceptions through ``chain`` (``quarter`` first, then the ones before it)."""
     scheme = quarter.scheme or load_scheme()
     ms, me = quarter.milestones, quarter.measures
+
+    def figures(then: Quarter | None, table: str, column: str) -> dict:
+        if then is None:
+            return {}
+        rows = getattr(then, table)
+        return dict(zip(rows[f"{table[:-1]}_id"], rows[column]))
+
+    outturn = figures(last_outturn, "measures", "value")
+    ms_then, ms_last = (figures(previous, "milestones", "rag"),
+                        figures(last_year, "milestones", "rag"))
+    me_then, me_last = (figures(previous, "measures", "value"),
+                        figures(last_year, "measures", "value"))
     milestones = pd.DataFrame({
         "milestone_id": ms["milestone_id"].to_list(),
         "vs_previous_quarter": milestone_travel(
             ms, previous.milestones if previous else None, scheme),
         "vs_last_year": milestone_travel(ms, last_year.milestones if last_year else None,
-                                         scheme)}, dtype=object)
-    outturn = ({} if last_outturn is None else
-               dict(zip(last_outturn.measures["measure_id"], last_outturn.measures["value"])))
+                                         scheme),
+        "previous_quarter": [ms_then.get(i) for i in ms["milestone_id"]],
+        "same_quarter_last_year": [ms_last.get(i) for i in ms["milestone_id"]]},
+        dtype=object)
     measures = pd.DataFrame({
         "measure_id": me["measure_id"].to_list(),
         "vs_previous_quarter": measure_travel(me, previous.measures if previous else None,
                                               same_point=False),
         "vs_last_year": measure_travel(me, last_year.measures if last_year else None,
                                        same_point=True),
-        "last_year_outturn": [outturn.get(i, "") or "" for i in me["measure_id"]]},
+        "last_year_outturn": [outturn.get(i, "") or "" for i in me["measure_id"]],
+        "previous_quarter": [me_then.get(i, "") or "" for i in me["measure_id"]],
+        "same_quarter_last_year": [me_last.get(i, "") or "" for i in me["measure_id"]]},
         dtype=object)
     return Movement(milestones, measures, runs(chain, scheme),
                     {"vs_previous_quarter": previous is not None,
