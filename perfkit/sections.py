@@ -160,13 +160,15 @@ class Report:
 
     def trends(self) -> Fragment:
         history = [*self.summary.history, self.summary.rollup]
-        if len(history) < 2:
+        if len(history) < 2 and not self._across_years:
             text = (f"The data holds no earlier quarter of {self.params.year}, so there are "
                     "no trend charts this time.")
             return section("trends", "Trends", f"<p>{esc(text)}</p>")
         figures = self.figures()
         parts = [figure(figures[ident], ident)
-                 for ident in ("chart-rag-trend", "chart-measure-trend") if ident in figures]
+                 for ident in ("chart-headline-history", "chart-rag-trend",
+                               "chart-measure-trend", "chart-measure-history")
+                 if ident in figures]
         return section("trends", "Trends", *parts)
 
     def about(self) -> Fragment:
@@ -218,8 +220,35 @@ class Report:
             if has_milestones:
                 found["chart-rag-trend"] = charts.rag_by_quarter(history)
             values = self._measure_history()
-            if len(values):
+            if len(values) and not self._across_years:
                 found["chart-measure-trend"] = charts.measure_trends(values, self.params.year)
+        if self._across_years:
+            found.update(self._history_figures())
+        return found
+
+    @property
+    def _across_years(self) -> bool:
+        """Whether the data holds a quarter of an earlier year to trend against."""
+        return any(q.year != self.params.year for q, _ in self.summary.timeline)
+
+    def _history_figures(self) -> dict[str, charts.Figure]:
+        """The headline figures and each measure over every quarter held, across years."""
+        from perfkit import history
+
+        timeline = self.summary.timeline
+        first, last = timeline[0][0], timeline[-1][0]
+        span = (f"{history.period(first.year, first.quarter)} to "
+                f"{history.period(last.year, last.quarter)}")
+        found = {}
+        points = history.headline_points([r for _, r in timeline])
+        if len(points):
+            found["chart-headline-history"] = history.headline_history(
+                points, f"Headline figures in each quarter, {span}")
+        values = history.measure_points([q for q, _ in timeline])
+        if len(values):
+            noun = self.scheme.nouns.measure[1].capitalize()
+            found["chart-measure-history"] = history.measure_history(
+                values, f"{noun} against their target in each quarter, {span}")
         return found
 
     # -- helpers --------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from perfkit.assess import Quarter, assess_quarter, quarters_held, updates_held
 from perfkit.errors import EmptyQuarterError
@@ -30,6 +30,13 @@ class Summary:
     received: bool = True  # False: no update arrived for the quarter (rendered on request)
     #: Travel against the previous quarter and last year, row by row, and exceptions' runs.
     movement: Movement | None = None
+    #: Every quarter the data holds up to this one, across years, oldest first (at most
+    #: ``TIMELINE_QUARTERS``), with its rollup: the trend charts' data.
+    timeline: list[tuple[Quarter, Rollup]] = field(default_factory=list)
+
+
+#: How far back the trend charts go: five years of quarters.
+TIMELINE_QUARTERS = 20
 
 
 def require_updates(dataset: Dataset, year: str, quarter: int) -> None:
@@ -103,8 +110,12 @@ def summarise(dataset: Dataset, year: str, quarter: int,
                   *(priority_paragraph(g, rollup) for g in rollup.priorities),
                   change_paragraph(rollup, changes, assessed.milestones,
                                    last_year=year_changes)]
+    held = [(y, q) for y, qs in updates_held(dataset).items() for q in qs
+            if (y, q) < (year, quarter)][-(TIMELINE_QUARTERS - 1):]
+    timeline = [(assess(y, q), roll_up(assess(y, q))) for y, q in held]
     return Summary(assessed, rollup, changes, paragraphs, history, earlier, year_changes,
-                   movement=_movement(dataset, year, quarter, assess))
+                   movement=_movement(dataset, year, quarter, assess),
+                   timeline=[*timeline, (assessed, rollup)])
 
 
 def _movement(dataset: Dataset, year: str, quarter: int, assess) -> Movement:
