@@ -158,11 +158,20 @@ def render(params_path: str | Path, out_root: str | Path = "outputs",
                                         kernel, timeout, pdf)
             for name, content in files.items():
                 staging.write(name, content)
+        _write_index(folder.parent, params.organisation)
     except OutOfTime:
         raise RenderError(f"{params_path}: rendering took longer than the limit of "
                           f"{timeout:g} s (perfkit report --timeout); nothing was "
                           "published and the last good report is unchanged") from None
     return rendered
+
+
+def _write_index(out_root: Path, organisation: str) -> None:
+    """``index.html`` at the output root, rewritten now that this quarter is published."""
+    from perfkit.index import index_page, read_quarters
+    from perfkit.publish import publish_index
+
+    publish_index(out_root, lambda root: index_page(read_quarters(root), organisation, _css()))
 
 
 @dataclass(frozen=True)
