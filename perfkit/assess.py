@@ -308,6 +308,12 @@ def _measure_rows(dataset: Dataset, periods: list[tuple[str, int]] | None, *,
     # A quarter's own target is that quarter's bar as it stands, so never pro rata.
     profile[own | (profile == _code(profile_names, ""))] = _code(profile_names,
                                                                  Profile.SNAPSHOT.value)
+    own_value = value
+    if (profile_names == Profile.SUM.value).any():
+        value, value_names, profile, profile_names = _years_to_date(
+            value, value_names, value_codes, profile, profile_names, quarter,
+            lambda qs, at_rows: update_keys.get_indexer(key(row_year[at_rows], qs,
+                                                            row_id[at_rows])))
     coded = {
         "bar_text": (bar_text, bar_names), "value": (value, value_names),
         "previous_value": (previous, value_names), "profile": (profile, profile_names),
@@ -334,6 +340,9 @@ def _measure_rows(dataset: Dataset, periods: list[tuple[str, int]] | None, *,
         rows["had_update"] = now >= 0
         rows["bar_text"] = pd.Series(bar_names[bar_text], dtype=text)
         rows["previous_value"] = pd.Series(value_names[previous], dtype=object)
+        # The quarter's own figure, where the value checked is a year to date (a summed
+        # measure's); the same as ``value`` otherwise.
+        rows["quarter_value"] = pd.Series(value_names[own_value], dtype=text)
     else:
         rows = pd.DataFrame({
             "year": pd.Categorical.from_codes(row_year, year_names),
@@ -343,6 +352,50 @@ def _measure_rows(dataset: Dataset, periods: list[tuple[str, int]] | None, *,
         })
     rows["_quarter"] = quarter
     return rows
+
+
+def _years_to_date(value: np.ndarray, names: np.ndarray, value_codes: np.ndarray,
+                   profile: np.ndarray, profile_names: np.ndarray, quarter: np.ndarray,
+                   find: Callable[[np.ndarray, np.ndarray], np.ndarray]):
+    """A summed measure's value as its year to date: the own figures of the year's quarters
+    up to this one, added up (a quarter with no figure adds nothing), then checked as a
+    cumulative measure is. At quarter 4 that is the year's outturn.
+
+    ``find(quarters, rows)`` gives the update row of each row's measure in those quarters of
+    its year (-1 where there is none). A quarter with no figure of its own keeps its value
+    (missing, not due), so it is reported as it stands.
+    """
+    value = value.copy()
+    numbers = [parse_value(v).number for v in names]
+    added: dict[str, int] = {}
+    extra: list[str] = []
+    summed = np.flatnonzero(profile == _code(profile_names, Profile.SUM.value))
+    for i in summed.tolist():
+        if numbers[value[i]] is None:
+            continue
+        at = np.full(int(quarter[i]), i)
+        found = find(np.arange(1, int(quarter[i]) + 1), at)
+        total = sum(numbers[value_codes[f]] or 0 for f in found.tolist() if f >= 0)
+        text = _sum_text(total, names[value[i]])
+        if text not in added:
+            added[text] = len(names) + len(extra)
+            extra.append(text)
+        value[i] = added[text]
+    names = np.append(names, np.array(extra, dtype=object)) if extra else names
+    profile_names = _with(profile_names, Profile.CUMULATIVE.value)
+    profile = profile.copy()
+    profile[summed] = _code(profile_names, Profile.CUMULATIVE.value)
+    return value, names, profile, profile_names
+
+
+def _sum_text(total: float, like: str) -> str:
+    """A sum written as the figures it adds up were ("£" kept).
+
+    >>> _sum_text(1100.0, "350"), _sum_text(2500.5, "£1,200")
+    ('1,100', '£2,500.5')
+    """
+    text = f"{total:,.0f}" if float(total).is_integer() else f"{total:,.2f}".rstrip("0")
+    return ("£" if like.lstrip().startswith("£") else "") + text
 
 
 def _bar_texts(plan: pd.DataFrame, at: np.ndarray,

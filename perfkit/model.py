@@ -136,7 +136,10 @@ class Polarity(StrEnum):
 
 class Profile(StrEnum):
     SNAPSHOT = "snapshot"
-    CUMULATIVE = "cumulative"
+    CUMULATIVE = "cumulative"  # each value is the year to date: the last one is the year's
+    #: Each value is the quarter's own figure: the year to date is their sum, checked as a
+    #: cumulative measure is, and quarter 4's sum is the year's outturn.
+    SUM = "sum"
 
 
 class Table(StrEnum):

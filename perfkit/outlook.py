@@ -39,7 +39,8 @@ def measure_forecasts(rows: pd.DataFrame, quarter: int, plan_profile: pd.Series,
             projected.append(False)
             continue
         guess = (_pro_rata(value, target, quarter)
-                 if profile == Profile.CUMULATIVE.value and quarter < 4 else "")
+                 if profile in (Profile.CUMULATIVE.value, Profile.SUM.value) and quarter < 4
+                 else "")
         texts.append(guess)
         projected.append(bool(guess))
     texts_series = pd.Series(texts, index=rows.index, dtype=object)

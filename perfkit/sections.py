@@ -341,7 +341,7 @@ class Report:
         action = exceptions and "action" in rows
         body = [[esc(r.name), esc(r.bar_text),
                  *([esc(outturn.get(r.measure_id) or "—")] if with_outturn else []),
-                 esc(r.value or "—"),
+                 self._value_cell(r),
                  f'{state_badge(self.scheme, Part.MEASURES, r.state)}'
                  f'<span class="reason">{esc(r.reason)}</span>',
                  *([self._forecast_cell(r)] if forecast else []),
@@ -361,6 +361,14 @@ class Report:
     def _value_head(self) -> str:
         """Quarter 4's figure is the year's outturn, as councils call it."""
         return "Outturn" if self.params.quarter == 4 else f"Q{self.params.quarter} value"
+
+    def _value_cell(self, r) -> str:
+        """The value checked; a summed measure's year to date also gives the quarter's own."""
+        own = getattr(r, "quarter_value", r.value)
+        if own and own != r.value:
+            return (f'{esc(r.value)}<span class="reason">Year to date; '
+                    f"{esc(own)} in quarter {self.params.quarter}</span>")
+        return esc(r.value or "—")
 
     def _forecast_cell(self, r) -> str:
         """The year-end forecast beside the current status: the figure, its check, and
