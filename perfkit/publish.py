@@ -247,6 +247,9 @@ def publish_index(out_root: str | Path, build: Callable[[Path], str]) -> Path:
         raise _index_error(err, root / ".index.lock") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)  # held only while one page is built and renamed
+        for stale in root.glob(".index.html.*.tmp"):  # left by a run killed while writing
+            with suppress(OSError):
+                stale.unlink()
         page = build(root)
         handle, tmp = tempfile.mkstemp(prefix=".index.html.", suffix=".tmp", dir=root)
         try:

@@ -267,10 +267,7 @@ def _pdfs(page: str, covering_path: Path | None, summary, dataset,
 
 def summary_json(summary) -> str:
     """``summary.json``: the quarter's rollup, its travel and persistent exceptions."""
-    found = summary.rollup.to_summary()
-    if summary.movement is not None:
-        found.update(summary.movement.to_summary())
-    return json.dumps(found, indent=2) + "\n"
+    return json.dumps(summary.to_summary(), indent=2) + "\n"
 
 
 def export_notebook(notebook, base: str | Path | None = None) -> dict[str, str]:

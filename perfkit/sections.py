@@ -308,6 +308,7 @@ class Report:
                  and rows[c].fillna("").astype(str).str.strip().ne("").any()]
         if exceptions:
             rows = self._persistent_first(Part.MILESTONES, rows, "milestone_id")
+        runs = exceptions and self._runs_known
         forecast = rows["forecast_state"].notna().any() if "forecast_state" in rows else False
         action = exceptions and "action" in rows
         body = [[f"{esc(r.milestone_id)} – {esc(r.title)}",
@@ -315,14 +316,14 @@ class Report:
                  state_badge(self.scheme, Part.MILESTONES, r.rag),
                  *([state_badge(self.scheme, Part.MILESTONES, r.forecast_state)
                     if isinstance(r.forecast_state, str) else "—"] if forecast else []),
-                 *([self._run_text(Part.MILESTONES, r.milestone_id)] if exceptions else []),
+                 *([self._run_text(Part.MILESTONES, r.milestone_id)] if runs else []),
                  *(travel_text(moved.get((p, r.milestone_id))) for p, _ in periods),
                  f'<div class="progress">{clean(r.progress)}</div>',
                  *([_action(r.action)] if action else [])]
                 for r in rows.itertuples()]
         headers = [self.scheme.nouns.milestone[0].capitalize(), *(c.capitalize() for c in extra),
                    "Status", *(["Year-end forecast"] if forecast else []),
-                   *(["Quarters in a row"] if exceptions else []),
+                   *(["Quarters in a row"] if runs else []),
                    *(h for _, h in periods), "Progress",
                    *(["Corrective action"] if action else [])]
         return table(caption, headers, body, css="milestones")
@@ -337,6 +338,7 @@ class Report:
         with_outturn = any(outturn.get(i) for i in rows["measure_id"])
         if exceptions:
             rows = self._persistent_first(Part.MEASURES, rows, "measure_id")
+        runs = exceptions and self._runs_known
         forecast = (rows["forecast_text"] != "").any() if "forecast_text" in rows else False
         action = exceptions and "action" in rows
         body = [[esc(r.name), esc(r.bar_text),
@@ -345,7 +347,7 @@ class Report:
                  f'{state_badge(self.scheme, Part.MEASURES, r.state)}'
                  f'<span class="reason">{esc(r.reason)}</span>',
                  *([self._forecast_cell(r)] if forecast else []),
-                 *([self._run_text(Part.MEASURES, r.measure_id)] if exceptions else []),
+                 *([self._run_text(Part.MEASURES, r.measure_id)] if runs else []),
                  *(travel_text(moved.get((p, r.measure_id))) for p, _ in periods),
                  clean(r.comment), *([_action(r.action)] if action else [])]
                 for r in rows.itertuples()]
@@ -353,7 +355,7 @@ class Report:
                    *(["Last year's outturn"] if with_outturn else []),
                    self._value_head(), "Status",
                    *(["Year-end forecast"] if forecast else []),
-                   *(["Quarters in a row"] if exceptions else []),
+                   *(["Quarters in a row"] if runs else []),
                    *(h for _, h in periods), "Comment",
                    *(["Corrective action"] if action else [])]
         return table(caption, headers, body, css="measures")
@@ -403,6 +405,13 @@ class Report:
         runs = rows[column].map(lambda i: self._run(part, i))
         return rows.assign(_run=runs.to_numpy()).sort_values(
             "_run", ascending=False, kind="stable").drop(columns="_run")
+
+    @property
+    def _runs_known(self) -> bool:
+        """Whether the data holds the quarter before this one, so a run can be counted."""
+        movement = self.summary.movement
+        return bool(movement and movement.compared.get("vs_previous_quarter")
+                    and self.summary.received)
 
     def _run(self, part: Part, ident: str) -> int:
         movement = self.summary.movement

@@ -34,6 +34,13 @@ class Summary:
     #: ``TIMELINE_QUARTERS``), with its rollup: the trend charts' data.
     timeline: list[tuple[Quarter, Rollup]] = field(default_factory=list)
 
+    def to_summary(self) -> dict:
+        """The ``summary.json`` shape: the rollup's, with ``travel`` and ``persistent``."""
+        found = self.rollup.to_summary()
+        if self.movement is not None:
+            found.update(self.movement.to_summary())
+        return found
+
 
 #: How far back the trend charts go: five years of quarters.
 TIMELINE_QUARTERS = 20
