@@ -18,6 +18,7 @@ from perfkit.model import (
     STATUS_RAG, Frequency, Issue, Polarity, Profile, Rag, Status, Travel, previous_quarter,
     previous_year,
 )
+from perfkit.outlook import measure_forecasts, milestone_forecasts, missing_actions
 from perfkit.targets import (
     STATUS_CODES, Kind, Unit, check_many, grade, minutes_and_seconds, parse_target, parse_value,
     show,
@@ -59,6 +60,10 @@ def assess_quarter(dataset: Dataset, year: str, quarter: int,
     milestones = _milestones(dataset, year, quarter, scheme)
     measures = _measures(dataset, year, quarter, scheme)
     issues = _issues(milestones, measures, scheme, quarter)
+    unacted = missing_actions(milestones, measures, scheme)
+    if unacted:
+        issues = pd.concat([issues, pd.DataFrame(unacted, columns=issues.columns)],
+                           ignore_index=True)
     return Quarter(year, quarter, priorities, milestones, measures, issues, scheme)
 
 
@@ -103,10 +108,15 @@ def _milestones(dataset: Dataset, year: str, quarter: int, scheme: Scheme) -> pd
     plan = plan[["milestone_id", "priority_id", "title",
                  *[c for c in ("objective", "lead") if c in plan]]].copy()
     now = _updates(dataset.milestone_updates, year, quarter)
-    now = now[["milestone_id", "rag", *(["progress"] if "progress" in now else [])]]
+    now = now[["milestone_id", "rag",
+               *(c for c in ("progress", "action", "forecast") if c in now)]]
     rows = plan.merge(now, on="milestone_id", how="left")
     rows["rag"] = rows["rag"].map(lambda w: scheme.word_key("milestones", w))
     rows["progress"] = rows.get("progress", pd.Series("", index=rows.index)).fillna("")
+    for column in ("action", "forecast"):  # kept only when the data has the column
+        if column in rows:
+            rows[column] = rows[column].fillna("")
+    rows["forecast_state"] = milestone_forecasts(rows, scheme)
     before = _updates(dataset.milestone_updates, *previous_quarter(year, quarter))
     earlier = dict(zip(before["milestone_id"],
                        before["rag"].map(lambda w: scheme.word_key("milestones", w))))
@@ -167,6 +177,11 @@ def _measures(dataset: Dataset, year: str, quarter: int, scheme: Scheme) -> pd.D
         lambda w: scheme.measure_source is not Source.CHECK
         and scheme.word_key("measures", w) is not None).astype(bool)
     rows["officer_rag"] = rows["officer_rag"].map(Rag.parse)
+    plan = dataset.measures[dataset.measures["year"] == year]
+    profiles = dict(zip(plan["measure_id"], plan["profile"].fillna("").str.strip().str.lower()
+                        if "profile" in plan else [""] * len(plan)))
+    rows = pd.concat([rows, measure_forecasts(rows, quarter, rows["measure_id"].map(profiles),
+                                              scheme)], axis=1)
     rows["travel"] = [
         _value_travel(v, p, t, pol) for v, p, t, pol in
         zip(rows["value"], rows["previous_value"], rows["bar_text"], rows["polarity"])]
@@ -332,6 +347,12 @@ def _measure_rows(dataset: Dataset, periods: list[tuple[str, int]] | None, *,
     # A quarter's own target is that quarter's bar as it stands, so never pro rata.
     profile[own | (profile == _code(profile_names, ""))] = _code(profile_names,
                                                                  Profile.SNAPSHOT.value)
+    own_value = value
+    if (profile_names == Profile.SUM.value).any():
+        value, value_names, profile, profile_names = _years_to_date(
+            value, value_names, value_codes, profile, profile_names, quarter,
+            lambda qs, at_rows: update_keys.get_indexer(key(row_year[at_rows], qs,
+                                                            row_id[at_rows])))
     coded = {
         "bar_text": (bar_text, bar_names), "value": (value, value_names),
         "previous_value": (previous, value_names), "profile": (profile, profile_names),
@@ -352,9 +373,15 @@ def _measure_rows(dataset: Dataset, periods: list[tuple[str, int]] | None, *,
             rows[name] = pd.Series(names[codes], dtype=text)
         rows["officer_rag"] = pd.Series(_pick(updates, "rag", now), dtype=text)
         rows["comment"] = pd.Series(_pick(updates, "comment", now), dtype=text)
+        for column in ("action", "forecast"):  # kept only when the data has the column
+            if column in updates:
+                rows[column] = pd.Series(_pick(updates, column, now), dtype=text)
         rows["had_update"] = now >= 0
         rows["bar_text"] = pd.Series(bar_names[bar_text], dtype=text)
         rows["previous_value"] = pd.Series(value_names[previous], dtype=object)
+        # The quarter's own figure, where the value checked is a year to date (a summed
+        # measure's); the same as ``value`` otherwise.
+        rows["quarter_value"] = pd.Series(value_names[own_value], dtype=text)
     else:
         rows = pd.DataFrame({
             "year": pd.Categorical.from_codes(row_year, year_names),
@@ -364,6 +391,50 @@ def _measure_rows(dataset: Dataset, periods: list[tuple[str, int]] | None, *,
         })
     rows["_quarter"] = quarter
     return rows
+
+
+def _years_to_date(value: np.ndarray, names: np.ndarray, value_codes: np.ndarray,
+                   profile: np.ndarray, profile_names: np.ndarray, quarter: np.ndarray,
+                   find: Callable[[np.ndarray, np.ndarray], np.ndarray]):
+    """A summed measure's value as its year to date: the own figures of the year's quarters
+    up to this one, added up (a quarter with no figure adds nothing), then checked as a
+    cumulative measure is. At quarter 4 that is the year's outturn.
+
+    ``find(quarters, rows)`` gives the update row of each row's measure in those quarters of
+    its year (-1 where there is none). A quarter with no figure of its own keeps its value
+    (missing, not due), so it is reported as it stands.
+    """
+    value = value.copy()
+    numbers = [parse_value(v).number for v in names]
+    added: dict[str, int] = {}
+    extra: list[str] = []
+    summed = np.flatnonzero(profile == _code(profile_names, Profile.SUM.value))
+    for i in summed.tolist():
+        if numbers[value[i]] is None:
+            continue
+        at = np.full(int(quarter[i]), i)
+        found = find(np.arange(1, int(quarter[i]) + 1), at)
+        total = sum(numbers[value_codes[f]] or 0 for f in found.tolist() if f >= 0)
+        text = _sum_text(total, names[value[i]])
+        if text not in added:
+            added[text] = len(names) + len(extra)
+            extra.append(text)
+        value[i] = added[text]
+    names = np.append(names, np.array(extra, dtype=object)) if extra else names
+    profile_names = _with(profile_names, Profile.CUMULATIVE.value)
+    profile = profile.copy()
+    profile[summed] = _code(profile_names, Profile.CUMULATIVE.value)
+    return value, names, profile, profile_names
+
+
+def _sum_text(total: float, like: str) -> str:
+    """A sum written as the figures it adds up were ("£" kept).
+
+    >>> _sum_text(1100.0, "350"), _sum_text(2500.5, "£1,200")
+    ('1,100', '£2,500.5')
+    """
+    text = f"{total:,.0f}" if float(total).is_integer() else f"{total:,.2f}".rstrip("0")
+    return ("£" if like.lstrip().startswith("£") else "") + text
 
 
 def _bar_texts(plan: pd.DataFrame, at: np.ndarray,

@@ -28,7 +28,7 @@ def _summary(args: argparse.Namespace) -> int:
                        params.quarter, scheme,
                        allow_empty=args.allow_empty or params.allow_empty)
     if args.json:
-        print(json.dumps(result.rollup.to_summary(), indent=2))
+        print(json.dumps(result.to_summary(), indent=2))
         return 0
     print(params.heading)
     print("=" * len(params.heading))

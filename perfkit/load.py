@@ -638,6 +638,9 @@ def _columns(name: Table, scheme: "Scheme") -> dict[str, list[Rule]]:
     if name is Table.MILESTONE_UPDATES:
         columns["rag"] = [Rule(lambda v: scheme.word_key("milestones", v) is not None,
                                scheme.allowed("milestones"))]
+        # The officer's year-end forecast for a milestone is a status word, as the rag is.
+        columns["forecast"] = [Rule(lambda v: v == "" or scheme.word_key("milestones", v)
+                                    is not None, f"blank or {scheme.allowed('milestones')}")]
     if name is Table.MEASURE_UPDATES:
         columns["rag"] = [Rule(lambda v: v == "" or scheme.word_key("measures", v) is not None,
                                f"blank or {scheme.allowed('measures')}")]

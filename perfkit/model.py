@@ -103,11 +103,14 @@ class Issue(StrEnum):
     TIME_READ_AS_DECIMAL = "time_read_as_decimal"
     #: No polarity given or worded, and the other direction would give another verdict.
     POLARITY_ASSUMED = "polarity_assumed"
+    #: An exception with no corrective action, when the data has an ``action`` column.
+    NO_ACTION = "no_action"
 
     @property
     def label(self) -> str:
         return {
             "time_read_as_decimal": "Time read as decimal minutes, could be m.ss",
+            "no_action": "Exception with no corrective action",
             "missing_update": "No update this quarter",
             "unparsed_target": "Target not readable",
             "unreadable_value": "Value not readable",
@@ -138,7 +141,10 @@ class Polarity(StrEnum):
 
 class Profile(StrEnum):
     SNAPSHOT = "snapshot"
-    CUMULATIVE = "cumulative"
+    CUMULATIVE = "cumulative"  # each value is the year to date: the last one is the year's
+    #: Each value is the quarter's own figure: the year to date is their sum, checked as a
+    #: cumulative measure is, and quarter 4's sum is the year's outturn.
+    SUM = "sum"
 
 
 class Table(StrEnum):
@@ -208,8 +214,8 @@ OPTIONAL: dict[Table, tuple[str, ...]] = {
         "polarity", "profile", "tolerance", "low_target", "unit",
         "q1_target", "q2_target", "q3_target", "q4_target",
     ),
-    Table.MILESTONE_UPDATES: ("progress",),
-    Table.MEASURE_UPDATES: ("value", "rag", "comment"),
+    Table.MILESTONE_UPDATES: ("progress", "action", "forecast"),
+    Table.MEASURE_UPDATES: ("value", "rag", "comment", "action", "forecast"),
     Table.RISKS: ("risk_id", "owner"),
 }
 

@@ -34,10 +34,10 @@ import os
 import shutil
 import stat
 import tempfile
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from perfkit.errors import OutputBusyError, OutputError
 
@@ -45,7 +45,7 @@ from perfkit.errors import OutputBusyError, OutputError
 #: officer's own notes, say) is carried over into the new set, never deleted.
 OUTPUTS = frozenset({"report.html", "report.ipynb", "summary.json", "cabinet.html",
                      "report.pdf", "cabinet.pdf", "report.docx", "cabinet.docx",
-                     "report.failed.ipynb"})
+                     "report.failed.ipynb", "figures.csv"})
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
@@ -403,3 +403,55 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def publish_index(out_root: str | Path, build: Callable[[Path], str]) -> Path:
+    """Rewrite ``index.html`` at the output root from what is published there now.
+
+    Called after a quarter's set is published. ``build`` reads the root and returns the
+    page. Runs of different quarters take turns on the root's index lock, so each builds
+    from every set published before it and the last to finish lists them all; the page is
+    written beside the old one and renamed over it, so a reader sees the old index or the
+    new one, never half of one. A quarter that failed was never swapped in, so its last
+    good set, and its entry, are still there.
+    """
+    root = Path(out_root).resolve()
+    target = root / "index.html"
+    # The index's lock lives beside the quarters' locks, outside the published tree; it is
+    # kept (not removed) because runs wait on it in turn.
+    lock = lock_path(root, "index.html")
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    except OSError as err:
+        raise _index_error(err, lock) from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # held only while one page is built and renamed
+        for stale in root.glob(".index.html.*.tmp"):  # left by a run killed while writing
+            with suppress(OSError):
+                stale.unlink()
+        page = build(root)
+        handle, tmp = tempfile.mkstemp(prefix=".index.html.", suffix=".tmp", dir=root)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(page.encode("utf-8"))
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(tmp, 0o666 & ~_umask())
+            os.replace(tmp, target)  # replaces a link at that name, never what it points at
+        except BaseException:
+            with suppress(OSError):
+                os.unlink(tmp)
+            raise
+    except OSError as err:
+        raise _index_error(err, target) from None
+    finally:
+        os.close(fd)
+    return target
+
+
+def _index_error(err: OSError, path: Path) -> OutputError:
+    reason = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
+              errno.EACCES: "permission denied", errno.EPERM: "permission denied",
+              errno.EROFS: "the file system is read-only"}.get(err.errno, err.strerror)
+    return OutputError(f"{path}: cannot rewrite the index of quarters ({reason}); the "
+                       "quarter's own set was published, and the last index is unchanged")

@@ -156,11 +156,20 @@ def render(params_path: str | Path, out_root: str | Path = "outputs",
             from perfkit.changes import compare, describe
 
             changes = describe(compare(folder, staging.path, pdf=pdf, docx=docx))
+        _write_index(folder.parent, params.organisation)
     except OutOfTime:
         raise RenderError(f"{params_path}: rendering took longer than the limit of "
                           f"{timeout:g} s (perfkit report --timeout); nothing was "
                           "published and the last good report is unchanged") from None
     return replace(rendered, changes=tuple(changes), seconds=time.monotonic() - started)
+
+
+def _write_index(out_root: Path, organisation: str) -> None:
+    """``index.html`` at the output root, rewritten now that this quarter is published."""
+    from perfkit.index import index_page, read_quarters
+    from perfkit.publish import publish_index
+
+    publish_index(out_root, lambda root: index_page(read_quarters(root), organisation, _css()))
 
 
 @dataclass(frozen=True)
@@ -230,11 +239,13 @@ def _make(inputs: _Inputs, folder: Path, notebook: Path, executed: Path, kernel:
         raise RenderError(f"{inputs.params_path}: {err} The executed notebook, with the "
                           f"failing cell marked, is {failed}") from None
     from perfkit.covering import fields
+    from perfkit.figures import figures_csv
 
     page = export_html(nb, params.heading, fields(summary, params.organisation))
     files: dict[str, str | bytes] = {
         "report.html": page,
-        "summary.json": summary_json(summary, covering.warnings if covering else ())}
+        "summary.json": summary_json(summary, covering.warnings if covering else ()),
+        "figures.csv": figures_csv(summary)}
     if covering:
         files["cabinet.html"] = cabinet_page(covering, params, "report.html")
     if pdf:
@@ -273,9 +284,10 @@ def _pdfs(page: str, covering_path: Path | None, summary, dataset,
 
 
 def summary_json(summary, warnings=()) -> str:
-    """``summary.json``: the quarter's rollup for machines, and the officer's checks
-    (``warnings``: figures typed by hand in the covering report), which stay off the page."""
-    shape = summary.rollup.to_summary()
+    """``summary.json``: the quarter's rollup, its travel and persistent exceptions, and the
+    officer's checks (``warnings``: figures typed by hand in the covering report), which stay
+    off the page."""
+    shape = summary.to_summary()
     shape["warnings"] = [str(w) for w in warnings]
     return json.dumps(shape, indent=2) + "\n"
 

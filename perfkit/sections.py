@@ -36,6 +36,9 @@ from perfkit.targets import parse_target, parse_value
 
 def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
+#: The two directions of travel, and the column each is shown in.
+TRAVEL_HEADS = (("vs_previous_quarter", "Since last quarter"),
+                ("vs_last_year", "Since last year"))
 
 
 def _either(words: list[str]) -> str:
@@ -65,9 +68,13 @@ class Report:
                         if self.params.organisation else "")
         nav = "".join(
             f'<li><a href="#{ident}">{esc(text)}</a></li>' for ident, text in self._contents())
+        # figures.csv is published beside report.html in the quarter's set.
+        download = ('<p class="download"><a href="figures.csv" type="text/csv">Download the '
+                    "figures</a> (CSV: every milestone and measure, with its status, value, "
+                    "target, earlier figures, forecast and action)</p>")
         return Fragment(f'<header class="report-header">{organisation}'
                         f"<h1>{esc(self.params.heading)}</h1>"
-                        f'<nav aria-label="Contents"><ol>{nav}</ol></nav></header>',
+                        f'<nav aria-label="Contents"><ol>{nav}</ol></nav>{download}</header>',
                         styled=True)
 
     def summary_section(self) -> Fragment:
@@ -87,7 +94,7 @@ class Report:
                  "priority. Each bar is labelled with its number, and each chart's figures "
                  "are also given as a table below it.")
         figures = self.figures()
-        parts = [f"<p>{esc(intro)}</p>", self._headline_table(),
+        parts = [f"<p>{esc(intro)}</p>", self._headline_table(), self._travel_table(),
                  *(figure(figures[ident], ident) for ident in ("chart-milestones", "chart-measures")
                    if ident in figures)]
         return self._numbered(section("dashboard", "Performance dashboard", *parts))
@@ -130,11 +137,17 @@ class Report:
         intro = (f"{_sentence(' and '.join(listed))} at quarter {self.params.quarter}, for the "
                  "leadership team's follow-up." if listed else
                  "The scheme marks no status as an exception, so nothing is listed here.")
+        persistent = self.summary.movement.persistent if self.summary.movement else []
+        if persistent and listed:
+            intro += (f" {len(persistent):,} of them {'has' if len(persistent) == 1 else 'have'}"
+                      " been exceptions for two quarters or more in a row; they are listed "
+                      "first, the longest-running at the top.")
         parts = [f"<p>{esc(intro)}</p>"]
         if self.summary.rollup.overall.milestones.total and late:
             parts.append(self._exception_table(slipping, f"{ms.capitalize()} rated {ms_words}"))
         if self.summary.rollup.overall.measures.total and behind:
-            parts.append(self._measure_table(missed, f"{me.capitalize()} rated {me_words}"))
+            parts.append(self._measure_table(missed, f"{me.capitalize()} rated {me_words}",
+                                             exceptions=True))
         return self._numbered(section("exceptions", "Exceptions", *parts))
 
     def data_quality(self) -> Fragment:
@@ -143,7 +156,10 @@ class Report:
         issues = issues.assign(_o=issues["issue"].map(order.index)).sort_values(
             ["_o"], kind="stable") if len(issues) else issues
         counts = issues["issue"].value_counts() if len(issues) else pd.Series(dtype=int)
-        lines = [f"{issue.label}: {int(counts.get(issue, 0))}" for issue in Issue]
+        q = self.summary.quarter
+        acted = "action" in q.milestones or "action" in q.measures
+        lines = [f"{issue.label}: {int(counts.get(issue, 0))}" for issue in Issue
+                 if acted or issue is not Issue.NO_ACTION]
         intro = ("Rows that could not be checked, and rows that need a second look. Every "
                  "milestone and measure in the plan appears in the report, either with its "
                  "status or here.")
@@ -160,15 +176,18 @@ class Report:
 
     def trends(self) -> Fragment:
         history = [*self.summary.history, self.summary.rollup]
-        if len(history) < 2:
+        if len(history) < 2 and not self._across_years:
             text = (f"The data holds no earlier quarter of {self.params.year}, so there are "
                     "no trend charts this time.")
             return self._numbered(section("trends", "Trends", f"<p>{esc(text)}</p>"))
         figures = self.figures()
         parts = [figure(figures[ident], ident)
-                 for ident in ("chart-rag-trend", "chart-measure-trend") if ident in figures]
-        values = self._measure_history() if "chart-measure-trend" not in figures else []
-        if len(values):
+                 for ident in ("chart-headline-history", "chart-rag-trend",
+                               "chart-measure-trend", "chart-measure-history")
+                 if ident in figures]
+        values = (self._measure_history() if not {"chart-measure-trend", "chart-measure-history"}
+                  & set(figures) else [])
+        if len(values) and values["measure"].nunique() > MAX_TREND_PANELS:
             # Too many panels to draw (or to print): the same figures, as a table.
             trend = charts.measure_trends(values, self.params.year)
             count = values["measure"].nunique()
@@ -292,8 +311,36 @@ class Report:
             values = self._measure_history()
             # One panel per measure: past the limit the chart would take minutes and
             # gigabytes to draw and print, so trends() lists the values instead.
-            if len(values) and values["measure"].nunique() <= MAX_TREND_PANELS:
+            if (len(values) and not self._across_years
+                    and values["measure"].nunique() <= MAX_TREND_PANELS):
                 found["chart-measure-trend"] = charts.measure_trends(values, self.params.year)
+        if self._across_years:
+            found.update(self._history_figures())
+        return found
+
+    @property
+    def _across_years(self) -> bool:
+        """Whether the data holds a quarter of an earlier year to trend against."""
+        return any(q.year != self.params.year for q, _ in self.summary.timeline)
+
+    def _history_figures(self) -> dict[str, charts.Figure]:
+        """The headline figures and each measure over every quarter held, across years."""
+        from perfkit import history
+
+        timeline = self.summary.timeline
+        first, last = timeline[0][0], timeline[-1][0]
+        span = (f"{history.period(first.year, first.quarter)} to "
+                f"{history.period(last.year, last.quarter)}")
+        found = {}
+        points = history.headline_points([r for _, r in timeline])
+        if len(points):
+            found["chart-headline-history"] = history.headline_history(
+                points, f"Headline figures in each quarter, {span}")
+        values = history.measure_points([q for q, _ in timeline])
+        if len(values):
+            noun = self.scheme.nouns.measure[1].capitalize()
+            found["chart-measure-history"] = history.measure_history(
+                values, f"{noun} against their target in each quarter, {span}")
         return found
 
     # -- helpers --------------------------------------------------------------------------
@@ -315,13 +362,6 @@ class Report:
         items += [("exceptions", "Exceptions"), ("data-quality", "Data quality"),
                   ("trends", "Trends"), ("about-h", "About this report")]
         return items
-
-    @property
-    def _has_travel(self) -> bool:
-        """Whether any earlier figure exists to show a direction of travel against."""
-        q = self.summary.quarter
-        return bool(q.milestones["previous_rag"].notna().any()
-                    or (q.measures["previous_value"] != "").any())
 
     @property
     def scheme(self) -> Scheme:
@@ -361,22 +401,36 @@ class Report:
         return ('<div class="objectives"><h3>Objectives</h3><ul>'
                 + "".join(f"<li>{esc(t)}</li>" for t in own) + "</ul></div>")
 
-    def _milestone_table(self, rows: pd.DataFrame, caption: str) -> str:
-        travel = self._has_travel
+    def _milestone_table(self, rows: pd.DataFrame, caption: str,
+                         exceptions: bool = False) -> str:
+        periods = self._travel_periods()
+        moved = self._moved(Part.MILESTONES)
         # What the councils' own reports print beside each milestone, when the data has it.
         extra = [c for c in ("objective", "lead") if c in rows
                  and rows[c].fillna("").astype(str).str.strip().ne("").any()]
+        if exceptions:
+            rows = self._persistent_first(Part.MILESTONES, rows, "milestone_id")
+        runs = exceptions and self._runs_known
+        forecast = rows["forecast_state"].notna().any() if "forecast_state" in rows else False
+        action = exceptions and "action" in rows
         # The anchor the exceptions link to, at the end of the title (the cell begins with
         # the ID, as every reader and test of the page expects).
         body = [[f'{esc(r.milestone_id)} – {esc(r.title)}<span id="{row_id(r.milestone_id)}">'
                  "</span>",
                  *(esc(getattr(r, c) or "") for c in extra),
                  state_badge(self.scheme, Part.MILESTONES, r.rag),
-                 *([travel_text(r.travel)] if travel else []),
-                 f'<div class="progress">{clean(r.progress)}</div>']
+                 *([state_badge(self.scheme, Part.MILESTONES, r.forecast_state)
+                    if isinstance(r.forecast_state, str) else "—"] if forecast else []),
+                 *([self._run_text(Part.MILESTONES, r.milestone_id)] if runs else []),
+                 *(travel_text(moved.get((p, r.milestone_id))) for p, _ in periods),
+                 f'<div class="progress">{clean(r.progress)}</div>',
+                 *([_action(r.action)] if action else [])]
                 for r in rows.itertuples()]
         headers = [self.scheme.nouns.milestone[0].capitalize(), *(c.capitalize() for c in extra),
-                   "Status", *(["Since last quarter"] if travel else []), "Progress"]
+                   "Status", *(["Year-end forecast"] if forecast else []),
+                   *(["Quarters in a row"] if runs else []),
+                   *(h for _, h in periods), "Progress",
+                   *(["Corrective action"] if action else [])]
         # In print a row is kept whole, title, badge and progress, unless its note is long
         # enough to leave most of a page blank if moved: then it may continue overleaf.
         long = ["long" if len(re.sub(r"<[^>]*>", "", clean(r.progress))) > LONG_NOTE else ""
@@ -386,18 +440,25 @@ class Report:
 
     def _exception_table(self, rows: pd.DataFrame, caption: str) -> str:
         """Exceptions in brief: the status, the note's opening (the reason, and the action
-        where the officer gives one first) and a link to the whole note, printed above."""
+        where the officer gives one first) and a link to the whole note, printed above;
+        persistent ones first, with the officer's corrective action where the data has it."""
         extra = [c for c in ("lead",) if c in rows
                  and rows[c].fillna("").astype(str).str.strip().ne("").any()]
+        rows = self._persistent_first(Part.MILESTONES, rows, "milestone_id")
+        runs = self._runs_known
+        action = "action" in rows
         body = [[f"{esc(r.milestone_id)} – {esc(r.title)}",
                  *(esc(getattr(r, c) or "") for c in extra),
                  state_badge(self.scheme, Part.MILESTONES, r.rag),
+                 *([self._run_text(Part.MILESTONES, r.milestone_id)] if runs else []),
                  f"{esc(opening(r.progress))} "
                  f'<a href="#{row_id(r.milestone_id)}">Full progress note for '
-                 f"{esc(r.milestone_id)}</a>"]
+                 f"{esc(r.milestone_id)}</a>",
+                 *([_action(r.action)] if action else [])]
                 for r in rows.itertuples()]
         headers = [self.scheme.nouns.milestone[0].capitalize(), *(c.capitalize() for c in extra),
-                   "Status", "Reason and action"]
+                   "Status", *(["Quarters in a row"] if runs else []), "Reason",
+                   *(["Corrective action"] if action else [])]
         return table(caption, headers, body, css="milestones exceptions")
 
     def _headers(self, kind: str, rows: pd.DataFrame) -> list[str]:
@@ -418,17 +479,119 @@ class Report:
         picks = [plain.index(c) for c in wanted if c in plain]
         return [headers[i] for i in picks], [[row[i] for i in picks] for row in body]
 
-    def _measure_table(self, rows: pd.DataFrame, caption: str) -> str:
-        travel = self._has_travel
-        body = [[esc(r.name), esc(r.bar_text), esc(r.value or "—"),
+    def _measure_table(self, rows: pd.DataFrame, caption: str, exceptions: bool = False) -> str:
+        periods = self._travel_periods()
+        moved = self._moved(Part.MEASURES)
+        movement = self.summary.movement
+        outturn = ({} if movement is None else
+                   dict(zip(movement.measures["measure_id"],
+                            movement.measures["last_year_outturn"])))
+        with_outturn = any(outturn.get(i) for i in rows["measure_id"])
+        if exceptions:
+            rows = self._persistent_first(Part.MEASURES, rows, "measure_id")
+        runs = exceptions and self._runs_known
+        forecast = (rows["forecast_text"] != "").any() if "forecast_text" in rows else False
+        action = exceptions and "action" in rows
+        body = [[esc(r.name), esc(r.bar_text),
+                 *([esc(outturn.get(r.measure_id) or "—")] if with_outturn else []),
+                 self._value_cell(r),
                  f'{state_badge(self.scheme, Part.MEASURES, r.state)}'
                  f'<span class="reason">{esc(r.reason)}</span>',
-                 *([travel_text(r.travel)] if travel else []), clean(r.comment)]
+                 *([self._forecast_cell(r)] if forecast else []),
+                 *([self._run_text(Part.MEASURES, r.measure_id)] if runs else []),
+                 *(travel_text(moved.get((p, r.measure_id))) for p, _ in periods),
+                 clean(r.comment), *([_action(r.action)] if action else [])]
                 for r in rows.itertuples()]
         headers = [self.scheme.nouns.measure[0].capitalize(), "Target",
-                   f"Q{self.params.quarter} value", "Status",
-                   *(["Since last quarter"] if travel else []), "Comment"]
+                   *(["Last year's outturn"] if with_outturn else []),
+                   self._value_head(), "Status",
+                   *(["Year-end forecast"] if forecast else []),
+                   *(["Quarters in a row"] if runs else []),
+                   *(h for _, h in periods), "Comment",
+                   *(["Corrective action"] if action else [])]
         return table(caption, *self._chosen("measures", headers, body), css="measures")
+
+    def _value_head(self) -> str:
+        """Quarter 4's figure is the year's outturn, as councils call it."""
+        return "Outturn" if self.params.quarter == 4 else f"Q{self.params.quarter} value"
+
+    def _value_cell(self, r) -> str:
+        """The value checked; a summed measure's year to date also gives the quarter's own."""
+        own = getattr(r, "quarter_value", r.value)
+        if own and own != r.value:
+            return (f'{esc(r.value)}<span class="reason">Year to date; '
+                    f"{esc(own)} in quarter {self.params.quarter}</span>")
+        return esc(r.value or "—")
+
+    def _forecast_cell(self, r) -> str:
+        """The year-end forecast beside the current status: the figure, its check, and
+        whether it is the officer's or a pro-rata projection."""
+        if not r.forecast_text:
+            return "—"
+        who = "Pro-rata projection" if r.projected else "Officer's forecast"
+        badge = (state_badge(self.scheme, Part.MEASURES, r.forecast_state)
+                 if isinstance(r.forecast_state, str) else "")
+        return (f"{esc(r.forecast_text)} {badge}<span class=\"reason\">{esc(who)}. "
+                f"{esc(r.forecast_reason)}</span>")
+
+    def _travel_periods(self) -> list[tuple[str, str]]:
+        """The comparisons the data holds an earlier quarter for, with their column heads."""
+        movement = self.summary.movement
+        if movement is None or not self.summary.received:
+            return []
+        return [(period, head) for period, head in TRAVEL_HEADS if movement.compared.get(period)]
+
+    def _moved(self, part: Part) -> dict[tuple[str, str], object]:
+        """Each row's direction of travel by (period, ID)."""
+        movement = self.summary.movement
+        if movement is None:
+            return {}
+        rows = movement.milestones if part is Part.MILESTONES else movement.measures
+        ids = rows.iloc[:, 0]
+        return {(period, ident): travel for period, _ in TRAVEL_HEADS
+                for ident, travel in zip(ids, rows[period])}
+
+    def _persistent_first(self, part: Part, rows: pd.DataFrame, column: str) -> pd.DataFrame:
+        """The longest-running exceptions first; the plan's order otherwise."""
+        runs = rows[column].map(lambda i: self._run(part, i))
+        return rows.assign(_run=runs.to_numpy()).sort_values(
+            "_run", ascending=False, kind="stable").drop(columns="_run")
+
+    @property
+    def _runs_known(self) -> bool:
+        """Whether the data holds the quarter before this one, so a run can be counted."""
+        movement = self.summary.movement
+        return bool(movement and movement.compared.get("vs_previous_quarter")
+                    and self.summary.received)
+
+    def _run(self, part: Part, ident: str) -> int:
+        movement = self.summary.movement
+        return movement.run(part, ident) if movement is not None else 0
+
+    def _run_text(self, part: Part, ident: str) -> str:
+        run = self._run(part, ident)
+        if run >= 2:
+            return f'<strong class="persistent">{run} quarters</strong>'
+        return "New this quarter"
+
+    def _travel_table(self) -> str:
+        """How many milestones and measures improved or declined, against each comparison."""
+        periods = self._travel_periods()
+        movement = self.summary.movement
+        if not periods or movement is None:
+            return ""
+        nouns = self.scheme.nouns
+        parts = [(Part.MILESTONES, nouns.milestone[1]), (Part.MEASURES, nouns.measure[1])]
+        parts = [(part, noun) for part, noun in parts
+                 if len(movement.milestones if part is Part.MILESTONES else movement.measures)]
+        rows = []
+        for part, noun in parts:
+            for period, head in periods:
+                counts = movement.counts(part, period).to_dict()
+                rows.append([esc(f"{noun.capitalize()}: {head.lower()}"),
+                             *(esc(f"{n:,}") for n in counts.values())])
+        return table("Direction of travel", ["Compared", "Improved", "Declined", "No change",
+                                             "Not comparable"], rows, css="headlines")
 
     def _measure_history(self) -> pd.DataFrame:
         """Numeric values and bars of quarterly measures in each quarter held this year."""
@@ -509,6 +672,11 @@ def _grouped_finding(scheme: Scheme, issue: Issue, detail: str, rows: pd.DataFra
                       for r in rows.itertuples())
     return (f'<p class="finding-group"><strong>{len(rows)} {esc(noun)}: '
             f"{esc(issue.label.lower())}.</strong> {esc(detail)} {names}.</p>")
+def _action(text: object) -> str:
+    """An exception's corrective action, or a plain "None given" (also in Data quality)."""
+    if isinstance(text, str) and text.strip():
+        return clean(text)
+    return '<span class="muted">None given</span>'
 
 
 def _in_ipython() -> bool:

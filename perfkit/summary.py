@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from perfkit.assess import Quarter, assess_quarter, quarters_held, updates_held
 from perfkit.errors import ALLOW_EMPTY_HINT, EmptyQuarterError
@@ -13,6 +13,7 @@ from perfkit.narrative import (
 )
 from perfkit.rollup import Change, Rollup, compare, roll_up
 from perfkit.scheme import Scheme, load_scheme
+from perfkit.travel import Movement, exception_ids, movement
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,22 @@ class Summary:
     earlier: list[Quarter]  # the assessments behind ``history``, kept for trend charts
     year_changes: list[Change]  # against the same quarter last year, when the data holds it
     received: bool = True  # False: no update arrived for the quarter (rendered on request)
+    #: Travel against the previous quarter and last year, row by row, and exceptions' runs.
+    movement: Movement | None = None
+    #: Every quarter the data holds up to this one, across years, oldest first (at most
+    #: ``TIMELINE_QUARTERS``), with its rollup: the trend charts' data.
+    timeline: list[tuple[Quarter, Rollup]] = field(default_factory=list)
+
+    def to_summary(self) -> dict:
+        """The ``summary.json`` shape: the rollup's, with ``travel`` and ``persistent``."""
+        found = self.rollup.to_summary()
+        if self.movement is not None:
+            found.update(self.movement.to_summary())
+        return found
+
+
+#: How far back the trend charts go: five years of quarters.
+TIMELINE_QUARTERS = 20
 
 
 def require_updates(dataset: Dataset, year: str, quarter: int) -> None:
@@ -65,8 +82,12 @@ def summarise(dataset: Dataset, year: str, quarter: int,
         require_updates(dataset, year, quarter)
     scheme = scheme or load_scheme()
 
+    assessed_once: dict[tuple[str, int], Quarter] = {}
+
     def assess(y: str, q: int) -> Quarter:
-        return assess_quarter(dataset, y, q, scheme)
+        if (y, q) not in assessed_once:
+            assessed_once[y, q] = assess_quarter(dataset, y, q, scheme)
+        return assessed_once[y, q]
 
     assessed = assess(year, quarter)
     rollup = roll_up(assessed)
@@ -76,7 +97,8 @@ def summarise(dataset: Dataset, year: str, quarter: int,
                    "direction of travel is shown.")
         paragraphs = [empty_paragraph(rollup),
                       *(priority_paragraph(g, rollup) for g in rollup.priorities), nothing]
-        return Summary(assessed, rollup, [], paragraphs, [], [], [], received=False)
+        return Summary(assessed, rollup, [], paragraphs, [], [], [], received=False,
+                       movement=movement(assessed, None, None, None, [assessed]))
     earlier = [assess(year, q) for q in quarters_held(dataset, year, quarter - 1)]
     history = [roll_up(q) for q in earlier]
     before_year, before_q = previous_quarter(year, quarter)
@@ -94,4 +116,31 @@ def summarise(dataset: Dataset, year: str, quarter: int,
                   *(priority_paragraph(g, rollup) for g in rollup.priorities),
                   change_paragraph(rollup, changes, assessed.milestones,
                                    last_year=year_changes)]
-    return Summary(assessed, rollup, changes, paragraphs, history, earlier, year_changes)
+    held = [(y, q) for y, qs in updates_held(dataset).items() for q in qs
+            if (y, q) < (year, quarter)][-(TIMELINE_QUARTERS - 1):]
+    timeline = [(assess(y, q), roll_up(assess(y, q))) for y, q in held]
+    return Summary(assessed, rollup, changes, paragraphs, history, earlier, year_changes,
+                   movement=_movement(dataset, year, quarter, assess),
+                   timeline=[*timeline, (assessed, rollup)])
+
+
+def _movement(dataset: Dataset, year: str, quarter: int, assess) -> Movement:
+    """Travel against the quarters the data holds, and the runs of this quarter's exceptions
+    back through every consecutive quarter it holds (across years)."""
+    held = updates_held(dataset)
+
+    def holds(y: str, q: int) -> bool:
+        return q in held.get(y, [])
+
+    previous = previous_quarter(year, quarter)
+    last_year = previous_year(year)
+    chain = [assess(year, quarter)]
+    alive = exception_ids(chain[0])
+    y, q = previous
+    while alive and holds(y, q):  # back until no exception of this quarter is still running
+        chain.append(assess(y, q))
+        alive &= exception_ids(chain[-1])
+        y, q = previous_quarter(y, q)
+    return movement(chain[0], assess(*previous) if holds(*previous) else None,
+                    assess(last_year, quarter) if holds(last_year, quarter) else None,
+                    assess(last_year, 4) if holds(last_year, 4) else None, chain)

@@ -416,8 +416,13 @@ def check_target(
     before = parse_value(previous, parsed.duration_unit) if previous is not None else None
     low = parse_value(low_target, parsed.duration_unit) if low_target is not None else None
     return judge(parsed, reading, quarter=quarter, polarity=_enum(Polarity, polarity),
-                 profile=_enum(Profile, profile) or Profile.SNAPSHOT,
+                 profile=_checked_profile(_enum(Profile, profile)),
                  tolerance=tolerance, previous=before, low=low)
+
+
+def _checked_profile(profile: Profile | None) -> Profile:
+    """A summed measure's year to date is checked as a cumulative figure is."""
+    return Profile.CUMULATIVE if profile is Profile.SUM else profile or Profile.SNAPSHOT
 
 
 def _enum(kind, value):
@@ -583,7 +588,7 @@ _LADDER_NO = {ladder: i for i, ladder in enumerate(_LADDERS)}
 _NO_POLARITY, _HIGHER_CODE, _LOWER_CODE = 0, 1, 2
 _POLARITY_CODE = {None: _NO_POLARITY, Polarity.HIGHER: _HIGHER_CODE,
                   Polarity.LOWER: _LOWER_CODE}
-_CUMULATIVE = {None: 0, Profile.SNAPSHOT: 0, Profile.CUMULATIVE: 1}
+_CUMULATIVE = {None: 0, Profile.SNAPSHOT: 0, Profile.CUMULATIVE: 1, Profile.SUM: 1}
 
 
 def _distinct(column: object, n: int) -> tuple[np.ndarray, list]:

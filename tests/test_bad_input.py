@@ -135,7 +135,7 @@ CASES = [
       "(allowed: blank, higher, lower)"]),
     ("unknown profile", edit("measures", "quarterly,,cumulative,", "quarterly,,rolling,"),
      ["measures.csv, row 30, column 'profile': 'rolling' is not allowed "
-      "(allowed: blank, snapshot, cumulative)"]),
+      "(allowed: blank, snapshot, cumulative, sum)"]),
     ("unreadable value", edit("measure_updates", "2022/23,2,TB-M03,100%", "2022/23,2,TB-M03,lots"),
      ["measure_updates.csv, row 4, column 'value': 'lots' cannot be read against the target "
       "of measure TB-M03 (allowed: a figure comparable with the target '60%', such as 58%, or "

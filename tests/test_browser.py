@@ -170,3 +170,56 @@ def test_wide_screen_shows_the_page_drawing_of_each_chart(report):
         ".chart-svg", "els => els.map(e => [e.className, getComputedStyle(e).display])")
     assert {display for css, display in shown if "chart-wide" in css} == {"block"}
     assert {display for css, display in shown if "chart-narrow" in css} == {"none"}
+
+
+# -- the index of quarters, and a report with history (tests/multiyear.py) ----------------
+
+@pytest.fixture(scope="module")
+def history_out(tmp_path_factory):
+    """Three quarters of the two-year dataset, across the year end, rendered in one batch."""
+    from multiyear import write_multiyear
+    from perfkit.report import render_many
+
+    base = tmp_path_factory.mktemp("history")
+    data = write_multiyear(base / "data")
+    files = []
+    for year, quarter in (("2021/22", 4), ("2022/23", 1), ("2022/23", 2)):
+        path = base / f"{year.replace('/', '-')}-Q{quarter}.yaml"
+        path.write_text(f'data: {data}\nyear: "{year}"\nquarter: {quarter}\n'
+                        "organisation: Test Borough Council\n", encoding="utf-8")
+        files.append(path)
+    assert [o.error for o in render_many(files, base / "out", jobs=2)] == [None] * 3
+    return base / "out"
+
+
+@pytest.fixture(scope="module", params=[None, PHONE], ids=["wide", "phone"])
+def index_page(browser, history_out, request):
+    return visit(browser, history_out / "index.html", width=request.param), request.param
+
+
+def test_index_is_offline_drawn_and_accessible(index_page):
+    seen, width = index_page
+    assert (seen.outside, seen.errors, seen.dialogs) == ([], [], [])
+    assert axe_violations(seen.page) == []
+    links = seen.page.eval_on_selector_all("table.quarters a", "as => as.map(a => a.href)")
+    assert len([a for a in links if a.endswith("/report.html")]) == 3
+    svg = seen.page.query_selector("figure.chart svg")
+    assert svg.get_attribute("role") == "img" and svg.bounding_box()["width"] > 200
+    if width:
+        page_width = seen.page.evaluate("document.documentElement.scrollWidth")
+        assert page_width <= PHONE
+        assert seen.page.evaluate(CUT_CELLS) == []
+        assert seen.page.evaluate(SMALLEST_CHART_TEXT) >= 10
+
+
+@pytest.mark.parametrize("width", [None, PHONE], ids=["wide", "phone"])
+def test_report_with_history_is_accessible(browser, history_out, width):
+    seen = visit(browser, history_out / "2022-23-Q2" / "report.html", width=width)
+    assert (seen.outside, seen.errors) == ([], [])
+    assert axe_violations(seen.page) == []
+    ids = seen.page.eval_on_selector_all("figure.chart", "fs => fs.map(f => f.id)")
+    assert {"chart-headline-history", "chart-measure-history"} <= set(ids)
+    if width:
+        assert seen.page.evaluate("document.documentElement.scrollWidth") <= PHONE
+        assert seen.page.evaluate(CUT_CELLS) == []
+        assert seen.page.evaluate(SMALLEST_CHART_TEXT) >= 10

@@ -33,7 +33,7 @@ def test_failure_mid_notebook_keeps_the_last_good_report(tmp_path):
     out = tmp_path / "out"
     assert report(str(PARAMS), "--out", str(out), "--quiet").returncode == 0
     folder = out / "2022-23-Q2"
-    before = {name: (folder / name).read_bytes() for name in ("report.html", "summary.json", "report.ipynb", "cabinet.html")}
+    before = {name: (folder / name).read_bytes() for name in ("report.html", "summary.json", "report.ipynb", "cabinet.html", "figures.csv")}
 
     done = report(str(PARAMS), "--out", str(out), "--quiet",
                   "--notebook", str(broken_notebook(tmp_path / "broken.ipynb")))
@@ -47,7 +47,8 @@ def test_failure_mid_notebook_keeps_the_last_good_report(tmp_path):
     executed = json.loads(failed.read_text())
     assert any("papermill-error-cell-tag" in c["metadata"].get("tags", []) for c in executed["cells"])
     assert sorted(p.name for p in folder.iterdir()) == [
-        "cabinet.html", "report.failed.ipynb", "report.html", "report.ipynb", "summary.json"]
+        "cabinet.html", "figures.csv", "report.failed.ipynb", "report.html", "report.ipynb",
+        "summary.json"]
 
 
 def test_output_folder_cannot_escape_the_root(tmp_path):

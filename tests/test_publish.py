@@ -242,9 +242,10 @@ def test_killed_at_any_point_of_the_write_phase_the_set_is_from_one_run(tmp_path
         assert after in (now, other), (at, sig.name, after)
         assert after == other or done.returncode != 0, (at, sig.name, done.stderr)
         names = {p.name for p in (out / SLUG).iterdir()}
-        assert names <= {"report.html", "report.ipynb", "summary.json", "cabinet.html"}, names
+        assert names <= {"report.html", "report.ipynb", "summary.json", "cabinet.html",
+                         "figures.csv"}, names
     # Both outcomes happened: kills before the swap kept the old set, later ones the new.
     assert {o[3] for o in outcomes} == {"A", "B"}, (events, str(outcomes))
     # A good run afterwards sweeps whatever the killed runs left in the output root.
     assert run_report(out).returncode == 0
-    assert sorted(p.name for p in out.iterdir()) == [SLUG]
+    assert sorted(p.name for p in out.iterdir()) == [SLUG, "index.html"]

@@ -14,8 +14,8 @@ from conftest import PARAMS, ROOT, SAMPLE, write_params
 
 def test_run_writes_the_quarter_folder(rendered):
     assert sorted(p.name for p in rendered.iterdir()) == [
-        "cabinet.html", "cabinet.pdf", "report.html", "report.ipynb", "report.pdf",
-        "summary.json"]  # the shared render asks for --pdf; without it no PDF is written (below)
+        "cabinet.html", "cabinet.pdf", "figures.csv", "report.html", "report.ipynb",
+        "report.pdf", "summary.json"]  # the shared render asks for --pdf; without it no PDF is written (below)
 
 
 def test_summary_json_holds_the_reference_figures(rendered):
@@ -104,7 +104,8 @@ def test_two_params_files_render_in_parallel_with_a_line_each_in_a_log(tmp_path,
     assert sorted(line for line in lines if not line.startswith("wrote ")) == [
         f"{s}: added report.html, report.ipynb, summary.json" for s in ("2022-23-Q1", "2022-23-Q2")]
     for slug in ("2022-23-Q1", "2022-23-Q2"):
-        assert sorted(p.name for p in (out / slug).iterdir()) == ["report.html", "report.ipynb", "summary.json"]
+        assert sorted(p.name for p in (out / slug).iterdir()) == [
+            "figures.csv", "report.html", "report.ipynb", "summary.json"]
     q2_page = (out / "2022-23-Q2" / "report.html").read_text()
     assert q2_page.count('class="chart"') == 4  # dashboard and two trend charts
     assert "Since last quarter" in q2_page and "Declined" in q2_page and "Improved" in q2_page
