@@ -385,15 +385,14 @@ def _settle_kernel_client() -> None:
 
     A signal leaves nbclient's coroutines for the cell suspended; once the kernel is gone
     they fail with DeadKernelError, which asyncio would print as a traceback at exit.
-    Logging is off meanwhile: nbclient logs "Kernel died while waiting for execute reply."
-    when the kernel has gone first (a race a loaded machine wins), and the stop's own one
-    line already says what happened.
+    Logging is off meanwhile (see :func:`_quiet_from_now`), and as it was afterwards.
     """
     import asyncio
     import logging
 
     from jupyter_core.utils import ensure_event_loop
 
+    before = logging.root.manager.disable
     logging.disable(logging.CRITICAL)
     try:
         loop = ensure_event_loop()
@@ -410,7 +409,7 @@ def _settle_kernel_client() -> None:
     except Exception:  # best effort: the run is stopping either way
         pass
     finally:
-        logging.disable(logging.NOTSET)
+        logging.disable(before)
 
 
 @contextmanager
@@ -604,6 +603,7 @@ def stop_on_signals() -> Iterator[None]:
         if _stopping:
             return
         _stopping = signum
+        _quiet_from_now()
         raise Interrupted(signum)
 
     previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
@@ -612,6 +612,18 @@ def stop_on_signals() -> Iterator[None]:
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
+
+
+def _quiet_from_now() -> None:
+    """A stopped process logs nothing more: the stop's one line says what happened.
+
+    Libraries log as the render unwinds: nbclient's "Kernel died while waiting for execute
+    reply." and asyncio's "Task exception was never retrieved" with a traceback, when the
+    kernel has gone before its client noticed (a race a loaded machine wins).
+    """
+    import logging
+
+    logging.disable(logging.CRITICAL)
 
 
 def _worker_start() -> None:
@@ -625,6 +637,7 @@ def _worker_start() -> None:
         if _stopping:
             return
         _stopping = signum
+        _quiet_from_now()
         if _busy:
             raise Interrupted(signum)
         os._exit(128 + signum)
