@@ -102,7 +102,7 @@ def test_two_params_files_render_in_parallel_with_a_line_each_in_a_log(tmp_path,
     assert wrote == [f"wrote {out.resolve() / s / 'report.html'}"
                      for s in ("2022-23-Q1", "2022-23-Q2")]
     assert sorted(line for line in lines if not line.startswith("wrote ")) == [
-        f"{s}: added report.html, report.ipynb, summary.json" for s in ("2022-23-Q1", "2022-23-Q2")]
+        f"{s}: added figures.csv, report.html, report.ipynb, summary.json" for s in ("2022-23-Q1", "2022-23-Q2")]
     for slug in ("2022-23-Q1", "2022-23-Q2"):
         assert sorted(p.name for p in (out / slug).iterdir()) == [
             "figures.csv", "report.html", "report.ipynb", "summary.json"]

@@ -25,7 +25,7 @@ def papers(tmp_path_factory):
     # the operator's log: when, how long, and what the set gained
     first, *changes = done.stdout.splitlines()
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ wrote .*cabinet\.docx in \d+\.\d s", first)
-    assert any(line.endswith("2022-23-Q2: added cabinet.docx, cabinet.html, report.docx, "
+    assert any(line.endswith("2022-23-Q2: added cabinet.docx, cabinet.html, figures.csv, report.docx, "
                              "report.html, report.ipynb, summary.json") for line in changes)
     return out / "2022-23-Q2"
 
