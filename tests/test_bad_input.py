@@ -133,7 +133,7 @@ CASES = [
     ("unknown polarity", edit("measures", "Under 10%,quarterly,,", "Under 10%,quarterly,down,"),
      ["measures.csv, row 6, column 'polarity': 'down' is not allowed "
       "(allowed: blank, higher, lower)"]),
-    ("unknown profile", edit("measures", "quarterly,,cumulative,", "quarterly,,rolling,"),
+    ("unknown profile", edit("measures", "quarterly,higher,cumulative,", "quarterly,higher,rolling,"),
      ["measures.csv, row 30, column 'profile': 'rolling' is not allowed "
       "(allowed: blank, snapshot, cumulative, sum)"]),
     ("unreadable value", edit("measure_updates", "2022/23,2,TB-M03,100%", "2022/23,2,TB-M03,lots"),
