@@ -391,10 +391,15 @@ def _swap(staging: Path, folder: Path, held: tuple[int, int] | None = None) -> N
     os.rename(aside, staging)
 
 
+def _reason(err: OSError) -> str:
+    """What an operator can act on, for the errors a full or locked-down disk gives."""
+    return {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
+            errno.EACCES: "permission denied", errno.EPERM: "permission denied",
+            errno.EROFS: "the file system is read-only"}.get(err.errno, err.strerror)
+
+
 def _output_error(err: OSError, path: Path) -> OutputError:
-    reason = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
-              errno.EACCES: "permission denied", errno.EPERM: "permission denied",
-              errno.EROFS: "the file system is read-only"}.get(err.errno, err.strerror)
+    reason = _reason(err)
     return OutputError(f"{path}: cannot write the report ({reason}); nothing was published "
                        "and the last good report is unchanged")
 
@@ -450,8 +455,6 @@ def publish_index(out_root: str | Path, build: Callable[[Path], str]) -> Path:
 
 
 def _index_error(err: OSError, path: Path) -> OutputError:
-    reason = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
-              errno.EACCES: "permission denied", errno.EPERM: "permission denied",
-              errno.EROFS: "the file system is read-only"}.get(err.errno, err.strerror)
+    reason = _reason(err)
     return OutputError(f"{path}: cannot rewrite the index of quarters ({reason}); the "
                        "quarter's own set was published, and the last index is unchanged")
