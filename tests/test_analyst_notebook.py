@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from browser import ARGS, axe_violations, require_browser, visit
+from browser import axe_violations, browser, visit
 from conftest import ROOT
 
 # GOV.UK's dark green, yellow, dark red and dark blue: each keeps its bar label's ink legible
@@ -141,17 +141,6 @@ def test_removed_cell_leaves_no_trace(published):
     page = published.read_text()
     assert "EXPLORATION-ONLY" not in page
     assert "report.milestones.head()" not in page and "alt.Chart(" not in page  # no code
-
-
-@pytest.fixture(scope="module")
-def browser():
-    path = require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=path, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.mark.parametrize("width", [375, 1280])

@@ -4,18 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from browser import ARGS, axe_violations, require_browser, visit
-
-
-@pytest.fixture(scope="module")
-def browser():
-    path = require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=path, args=ARGS)
-        yield chromium
-        chromium.close()
+from browser import axe_violations, browser, visit
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from browser import ARGS, axe_violations, require_browser, visit
+from browser import axe_violations, browser, visit
 from conftest import ROOT, write_params
 from longtext import LONG_NAMES, write_long_text
 from perfkit import fit
@@ -91,17 +91,6 @@ def long_report(tmp_path_factory):
                           timeout=600)
     assert done.returncode == 0, done.stderr
     return base / "out" / "2022-23-Q2" / "report.html"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    path = require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=path, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 # Every chart drawn on the page: its box, its smallest text as drawn, and any text cut with "…".
