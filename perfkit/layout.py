@@ -25,11 +25,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from perfkit.errors import DataError, PerfkitError, Problem
-from perfkit.limits import MAX_CELL_CHARS, MAX_CELLS, MAX_COLUMNS, MAX_PARAMS_BYTES, MAX_ROWS, clip
+from perfkit.limits import MAX_CELL_CHARS, MAX_CELLS, MAX_COLUMNS, MAX_ROWS, clip
 from perfkit.model import OPTIONAL, REQUIRED, Table, is_financial_year
 
 if TYPE_CHECKING:
@@ -261,30 +260,9 @@ def read_layout(path: str | Path) -> Layout:
     Traceback (most recent call last):
     perfkit.layout.LayoutError: no/such/layout.yaml: layout file not found
     """
-    from perfkit.params import _Loader
+    from perfkit.yamlfile import read_yaml
 
-    path = Path(path)
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_PARAMS_BYTES + 1)
-    except FileNotFoundError:
-        raise LayoutError(f"{path}: layout file not found") from None
-    except OSError as err:
-        raise LayoutError(f"{path}: cannot read the layout file ({err.strerror})") from None
-    if len(raw) > MAX_PARAMS_BYTES:
-        raise LayoutError(f"{path}: larger than the {MAX_PARAMS_BYTES // 1024} KB a layout "
-                          "file may be")
-    try:
-        values = yaml.load(raw.decode("utf-8"), Loader=_Loader)  # noqa: S506 - safe loader
-    except UnicodeDecodeError as err:
-        raise LayoutError(f"{path}: byte {err.start:,} is not UTF-8; save the layout as "
-                          "UTF-8") from None
-    except PerfkitError as err:  # an alias
-        raise LayoutError(f"{path}, {str(err).replace('params file', 'layout file')}") from None
-    except yaml.YAMLError as err:
-        raise LayoutError(f"{path}: not valid YAML ({clip(str(err), 400)})") from None
-    except (ValueError, RecursionError) as err:
-        raise LayoutError(f"{path}: not a valid layout file ({clip(str(err), 200)})") from None
+    values = read_yaml(Path(path), LayoutError, "layout file")
     return parse_layout(values, str(path))
 
 

@@ -9,13 +9,12 @@ import string
 from pathlib import Path
 from typing import Annotated, Sequence
 
-import yaml
 from pydantic import (
     BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator,
 )
 
 from perfkit.errors import ParamsError
-from perfkit.limits import MAX_PARAM_CHARS, MAX_PARAMS_BYTES, clip, shown
+from perfkit.limits import MAX_PARAM_CHARS, clip, shown
 from perfkit.model import YEAR_ALLOWED, is_financial_year, slug
 
 
@@ -279,47 +278,11 @@ def load_params(path: str | Path) -> tuple[ReportParams, Path]:
     return params, resolve_data(params.data, path.resolve().parent)
 
 
-class _Loader(yaml.SafeLoader):
-    """The safe loader without aliases: a params file has no use for them, and a few lines
-    of nested aliases ("billion laughs") expand to gigabytes."""
-
-    def compose_node(self, parent, index):
-        if self.check_event(yaml.AliasEvent):
-            mark = self.peek_event().start_mark
-            raise ParamsError(f"line {mark.line + 1}: a YAML alias (*name) is not allowed in a "
-                              "params file; write the value out")
-        return super().compose_node(parent, index)
-
-
 def _read_yaml(path: Path) -> object:
     """The params file's YAML, read within the size limit; every failure a ParamsError."""
-    try:
-        if not path.is_file():
-            raise FileNotFoundError
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_PARAMS_BYTES + 1)
-    except FileNotFoundError:
-        raise ParamsError(f"{path}: parameters file not found") from None
-    except OSError as err:
-        raise ParamsError(f"{path}: cannot read the parameters file ({err.strerror})") from None
-    if len(raw) > MAX_PARAMS_BYTES:
-        raise ParamsError(f"{path}: larger than the {MAX_PARAMS_BYTES // 1024} KB a params "
-                          "file may be")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise ParamsError(f"{path}: byte {err.start:,} (0x{raw[err.start]:02X}) is not UTF-8; "
-                          "save the params file as UTF-8") from None
-    try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
-    except ParamsError as err:
-        raise ParamsError(f"{path}, {err}") from None
-    except yaml.YAMLError as err:
-        # PyYAML's message quotes the offending line; keep it short.
-        raise ParamsError(f"{path}: not valid YAML ({clip(str(err), 400)})") from None
-    except (ValueError, RecursionError) as err:
-        # A 5,000-digit number, or lists nested thousands deep.
-        raise ParamsError(f"{path}: not a valid params file ({clip(str(err), 200)})") from None
+    from perfkit.yamlfile import read_yaml
+
+    return read_yaml(path, ParamsError, "params file", "parameters file")
 
 
 def layout_path(params: ReportParams, base: Path) -> Path | None:

@@ -651,26 +651,16 @@ def _read_scheme_file(reference: object, path: Path) -> str:
                           "save the scheme as UTF-8") from None
 
 
-class _Loader(yaml.SafeLoader):
-    """The safe loader without aliases, as for params files: a few lines of nested aliases
-    ("billion laughs") expand to gigabytes."""
-
-    def compose_node(self, parent, index):
-        if self.check_event(yaml.AliasEvent):
-            mark = self.peek_event().start_mark
-            raise SchemeError(f"line {mark.line + 1}: a YAML alias (*name) is not allowed in "
-                              "a scheme file; write the value out")
-        return super().compose_node(parent, index)
-
-
 def _compose(text: str, path: Path) -> tuple[yaml.Node | None, object]:
     """The file's YAML node (for line numbers) and its values."""
-    loader = _Loader(text)
+    from perfkit.yamlfile import AliasFound, NoAliasLoader, alias_refused
+
+    loader = NoAliasLoader(text)
     try:
         node = loader.get_single_node()
         return node, (loader.construct_document(node) if node is not None else None)
-    except SchemeError as err:
-        raise SchemeError(f"{path}, {err}") from None
+    except AliasFound as found:
+        raise SchemeError(f"{path}, {alias_refused(found.line, 'scheme file')}") from None
     finally:
         loader.dispose()
 

@@ -262,6 +262,15 @@ def test_a_layout_file_is_bounded(tmp_path):
         read_layout(path)
 
 
+def test_a_layout_that_is_a_pipe_is_refused_without_waiting_for_a_writer(tmp_path):
+    import os
+
+    path = tmp_path / "layout.yaml"
+    os.mkfifo(path)  # opening it would wait for a writer for ever
+    with pytest.raises(LayoutError, match="layout file not found"):
+        read_layout(path)
+
+
 def test_a_missing_layout_is_bad_input_with_exit_code_2(tmp_path):
     folder = _copy("officer", tmp_path)
     (folder / "layout.yaml").unlink()
