@@ -7,6 +7,7 @@ import json
 import signal
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 from perfkit.errors import Interrupted, PerfkitError
@@ -90,6 +91,7 @@ def _report(args: argparse.Namespace) -> int:
         raise ParamsError(f"{path}: reading the parameters and scheme took longer than the "
                           f"limit of {args.timeout:g} s (perfkit report --timeout)") from None
     rendered, failures, bad_input = 0, 0, 0
+    started = time.monotonic()
     # A bar on a terminal; in a scheduler's log, one line per report instead.
     with tqdm(total=len(args.params), desc="Rendering", unit="report", file=sys.stderr,
               disable=args.quiet or not sys.stderr.isatty()) as bar:
@@ -98,7 +100,9 @@ def _report(args: argparse.Namespace) -> int:
             if outcome.error:
                 failures += 1
                 bad_input += outcome.bad_input
-                tqdm.write(f"perfkit: {outcome.error}", file=sys.stderr)
+                # In a batch's log every line says when, as the lines of the reports do.
+                stamp = f"{_now()} " if len(args.params) > 1 else ""
+                tqdm.write(f"{stamp}perfkit: {outcome.error}", file=sys.stderr)
             else:
                 rendered += 1
                 made = outcome.rendered
@@ -119,7 +123,8 @@ def _report(args: argparse.Namespace) -> int:
                     kernel=args.kernel, timeout=args.timeout or None,
                     **({"notebook": args.notebook} if args.notebook else {}))
     if len(args.params) > 1:
-        print(f"perfkit: {rendered} rendered, {failures} failed", file=sys.stderr)
+        print(f"{_now()} perfkit: {rendered} rendered, {failures} failed in "
+              f"{time.monotonic() - started:.1f} s", file=sys.stderr)
     if failures == 0:
         return 0
     return EXIT_BAD_INPUT if bad_input == failures else EXIT_FAILED

@@ -432,11 +432,17 @@ class Covering:
     title: str
     body: str
     warnings: list[CoveringWarning]
+    print_body: str | None = None  # the body whose links point at the print appendix
 
 
 def build_covering(path: Path, summary: Summary, risks: pd.DataFrame, *, organisation: str,
-                   plan_span: str | None, title: str, appendix: str = "report.html") -> Covering:
-    """Read, check and render a covering report for a quarter; ``appendix`` is its link."""
+                   plan_span: str | None, title: str, appendix: str = "report.html",
+                   print_appendix: str | None = None) -> Covering:
+    """Read, check and render a covering report for a quarter; ``appendix`` is its link.
+
+    With ``print_appendix`` (``report.pdf``), the body is also rendered with that link, for
+    ``cabinet.pdf``: the file is read, checked and its risks drawn once for both.
+    """
     from perfkit.charts import risk_matrix
     from perfkit.html import esc, figure, table
 
@@ -456,4 +462,8 @@ def build_covering(path: Path, summary: Summary, risks: pd.DataFrame, *, organis
     else:
         risk_html = f"<p>The data holds no risks for quarter {quarter} of {esc(year)}.</p>"
     body = render_body(source, context, {"risk_table": risk_html}, path.name)
-    return Covering(title, body, hand_typed(source, year, plan_span, path.name))
+    print_body = None
+    if print_appendix is not None:
+        print_body = render_body(source, {**context, "appendix": print_appendix},
+                                 {"risk_table": risk_html}, path.name)
+    return Covering(title, body, hand_typed(source, year, plan_span, path.name), print_body)

@@ -47,10 +47,10 @@ def test_an_unchanged_dataset_is_still_served_from_the_cache(sample_copy):
 BATCH = r"""
 import os, sys
 from pathlib import Path
-from perfkit import report
+from perfkit import batch
 
 data, out, *params = sys.argv[1:]
-prepare = report._prepare
+prepare = batch._prepare
 
 def edit_after_prepare(todo):
     yield from prepare(todo)
@@ -60,8 +60,8 @@ def edit_after_prepare(todo):
     path.write_bytes(raw.replace(b"2022/23,2,VFM1,Amber,", b"2022/23,2,VFM1,Green,", 1))
     os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
 
-report._prepare = edit_after_prepare
-outcomes = report.render_many([Path(p) for p in params], Path(out), jobs=2)
+batch._prepare = edit_after_prepare
+outcomes = batch.render_many([Path(p) for p in params], Path(out), jobs=2)
 sys.exit(1 if any(o.error for o in outcomes) else 0)
 """
 

@@ -92,7 +92,9 @@ def test_two_params_files_render_in_parallel_with_a_line_each_in_a_log(tmp_path,
     assert done.returncode == 0, done.stderr
     # Not a terminal (a scheduler's log): no progress bar, one line per report, then a tally.
     assert "\r" not in done.stderr and "Rendering" not in done.stderr
-    assert done.stderr.splitlines()[-1] == "perfkit: 2 rendered, 0 failed"
+    # the tally, like every line of the log, says when; and how long the batch took
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ perfkit: 2 rendered, 0 failed "
+                        r"in \d+\.\d s", done.stderr.splitlines()[-1]), done.stderr
     # each line says when it was written; the report's line says how long it took
     lines = [re.sub(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ ", "", line)
              for line in done.stdout.splitlines()]
@@ -165,4 +167,4 @@ def test_progress_bar_only_on_a_terminal(tmp_path, two_quarters):
     assert done.returncode == 0
     text = terminal.decode()
     assert "Rendering: 100%" in text and "2/2" in text
-    assert "perfkit: 2 rendered, 0 failed" in text
+    assert "perfkit: 2 rendered, 0 failed in " in text

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import signal
+import re
 import subprocess
 import sys
 import time
@@ -183,7 +184,10 @@ def test_a_data_error_in_a_batch_names_its_params_file(tmp_path, two_quarters, s
                            "--out", str(tmp_path / "out")], cwd=ROOT, capture_output=True,
                           text=True, timeout=600)
     assert done.returncode == 2  # every failure was bad input
-    assert f"perfkit: {bad}: 1 problem in the data:" in done.stderr
+    # a batch's error line says when, as its other lines do
+    assert re.search(rf"^\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\dZ perfkit: {re.escape(str(bad))}: 1 "
+                     "problem in the data:$", done.stderr, re.M), done.stderr
     assert "  - milestone_updates.csv, row 6, column 'rag': 'Bright' is not allowed" in done.stderr
-    assert done.stderr.splitlines()[-1] == "perfkit: 1 rendered, 1 failed"
+    assert re.fullmatch(r"\S+Z perfkit: 1 rendered, 1 failed in \d+\.\d s",
+                        done.stderr.splitlines()[-1]), done.stderr
     assert (tmp_path / "out" / "2022-23-Q1" / "report.html").exists()
