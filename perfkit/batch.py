@@ -8,11 +8,9 @@ report is left half-written.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,6 +98,10 @@ def render_many(params_paths: Iterable[Path], out_root: Path, jobs: int | None =
     todo = [job for job in todo if job.params not in failed]
     workers = max(1, min(len(todo), jobs or os.cpu_count() or 1))
     if todo:
+        # Here, not at the top: a single report needs no pool.
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
         _warm_up()
         # fork: the workers start with what this process has imported and validated.
         pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_start,
@@ -198,6 +200,9 @@ def _worker_start() -> None:
     write) and then ends the worker; an idle worker simply ends."""
     global _stopping, _busy
     _stopping, _busy = 0, False
+    from perfkit import vega
+
+    vega.draw_here()
 
     def stop(signum, frame):
         global _stopping
@@ -215,6 +220,8 @@ def _worker_start() -> None:
 
 def _stop_workers(pool: ProcessPoolExecutor, grace: float = 5.0) -> None:
     """Tell every worker to stop, cancel what has not started, and wait a little."""
+    import multiprocessing
+
     workers = multiprocessing.active_children()
     for worker in workers:
         if worker.pid:

@@ -273,8 +273,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import atexit
+    import gc
+
     from perfkit.report import stop_on_signals
 
+    # When the process ends, Python's last collections walk every object the toolchain made
+    # (about 0.2 s of a 1.7 s report) to free memory the system takes back anyway. Frozen,
+    # they are skipped; this runs after every other exit handler.
+    atexit.unregister(gc.freeze)
+    atexit.register(gc.freeze)
     args = build_parser().parse_args(argv)
     try:
         with stop_on_signals():

@@ -236,9 +236,9 @@ def spec_figure(vega_lite: dict, title: str, description: str, data: pd.DataFram
 
 
 def _svg(spec: dict, title: str, description: str, ident: str) -> str:
-    import vl_convert
+    from perfkit import vega
 
-    svg = vl_convert.vegalite_to_svg(spec)
+    svg = vega.to_svg(spec)
     # vl-convert drops the chart's description; give the root a name, or screen readers meet
     # an unlabelled graphic. A graphics document (not an image) lets a screen reader go on to
     # each mark and hear its own words.

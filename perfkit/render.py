@@ -78,6 +78,10 @@ def render(params_path: str | Path, out_root: str | Path = "outputs",
 
     params_path = Path(params_path)
     params, data = load_params(params_path)
+    if params.covering or not kernel:  # charts will be drawn in this process
+        from perfkit import vega
+
+        vega.start()  # vl-convert's engine starts on another core while the data is checked
     notebook = choose_notebook(params, params_path, notebook)
     if allow_empty:  # a quarter with no updates is refused unless asked for
         params = params.model_copy(update={"allow_empty": True})
