@@ -66,3 +66,68 @@ def to_pdf(page: str) -> bytes:
     fetcher = URLFetcher(allowed_protocols={"data"}, timeout=1)
     document = HTML(string=chart_alternatives(page), url_fetcher=fetcher, media_type="print")
     return document.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=False)
+
+
+class PendingPdf:
+    """A page being drawn as PDF by another interpreter (``python -m perfkit.pdf``), on a
+    second core while this process goes on; :meth:`result` gives the bytes.
+
+    WeasyPrint holds the GIL, so a thread would not overlap it. Where the helper cannot run
+    or fails, :meth:`result` draws the page here, which says what went wrong if it does.
+    """
+
+    def __init__(self, page: str) -> None:
+        import os
+        import subprocess
+        import sys
+        import tempfile
+
+        self._page = page
+        self._child = None
+        if (os.cpu_count() or 1) < 2:
+            return
+        handle, self._path = tempfile.mkstemp(prefix="perfkit-", suffix=".html")
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(page)
+        try:
+            self._child = subprocess.Popen([sys.executable, "-m", "perfkit.pdf", self._path],
+                                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        except OSError:
+            self._remove()
+
+    def result(self) -> bytes:
+        child, self._child = self._child, None
+        if child is not None:
+            try:
+                made, _ = child.communicate()
+            finally:
+                self._remove()
+            if child.returncode == 0 and made.startswith(b"%PDF-"):
+                return made
+        return to_pdf(self._page)
+
+    def cancel(self) -> None:
+        """Stop the helper, when the run fails before its PDF is wanted."""
+        if self._child is not None:
+            self._child.kill()
+            self._child.communicate()
+            self._remove()
+            self._child = None
+
+    def _remove(self) -> None:
+        import os
+
+        try:
+            os.unlink(self._path)
+        except OSError:
+            pass
+
+
+if __name__ == "__main__":  # the helper: the page in a file, the PDF on stdout
+    import signal
+    import sys
+    from pathlib import Path
+
+    for _s in (signal.SIGINT, signal.SIGTERM):  # the run it serves says what happened
+        signal.signal(_s, signal.SIG_DFL)
+    sys.stdout.buffer.write(to_pdf(Path(sys.argv[1]).read_text(encoding="utf-8")))

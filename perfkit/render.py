@@ -192,28 +192,35 @@ def _make(inputs: _Inputs, folder: Path, notebook: Path, executed: Path, kernel:
                   "allow_empty": params.allow_empty,
                   # Only when set, so a notebook of the council's own from before layouts runs.
                   **({"layout": str(layout)} if layout else {})}
-    try:
-        nb = execute(notebook, parameters, executed, kernel=kernel, timeout=timeout)
-    except NotebookFailed as err:
-        failed = keep_failed(folder.parent, params.slug, "report.failed.ipynb",
-                             executed.read_bytes())
-        raise RenderError(f"{inputs.params_path}: {err} The executed notebook, with the "
-                          f"failing cell marked, is {failed}") from None
     from perfkit import pages
-    from perfkit.covering import fields
-    from perfkit.figures import figures_csv
 
-    page = export_html(nb, params.heading, fields(summary, params.organisation))
-    files: dict[str, str | bytes] = {
-        "report.html": page,
-        "summary.json": summary_json(summary, covering.warnings if covering else ()),
-        "figures.csv": figures_csv(summary)}
-    if covering:
-        files["cabinet.html"] = pages.cabinet_page(covering, params, "report.html")
-    if pdf:
-        files.update(pages.pdfs(page, covering, params))
-    if docx:
-        files.update(pages.docx(files))
+    # cabinet.pdf needs nothing of the notebook: on a second core it is drawn meanwhile.
+    cabinet_pdf = pages.start_cabinet_pdf(covering, params) if pdf else None
+    try:
+        try:
+            nb = execute(notebook, parameters, executed, kernel=kernel, timeout=timeout)
+        except NotebookFailed as err:
+            failed = keep_failed(folder.parent, params.slug, "report.failed.ipynb",
+                                 executed.read_bytes())
+            raise RenderError(f"{inputs.params_path}: {err} The executed notebook, with the "
+                              f"failing cell marked, is {failed}") from None
+        from perfkit.covering import fields
+        from perfkit.figures import figures_csv
+
+        page = export_html(nb, params.heading, fields(summary, params.organisation))
+        files: dict[str, str | bytes] = {
+            "report.html": page,
+            "summary.json": summary_json(summary, covering.warnings if covering else ()),
+            "figures.csv": figures_csv(summary)}
+        if covering:
+            files["cabinet.html"] = pages.cabinet_page(covering, params, "report.html")
+        if pdf:
+            files.update(pages.pdfs(page, covering, params, cabinet_pdf))
+        if docx:
+            files.update(pages.docx(files))
+    finally:
+        if cabinet_pdf:
+            cabinet_pdf.cancel()  # nothing, once its PDF is taken; else a failed run's helper
     rendered = Rendered(folder, folder / "report.html", folder / "report.ipynb",
                         folder / "summary.json",
                         folder / "cabinet.html" if covering else None,

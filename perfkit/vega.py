@@ -28,8 +28,7 @@ def start() -> None:
 
     Safe to call anywhere; where it cannot start (one core) charts are drawn here.
     """
-    if _helper.get("pid") == os.getpid() or _helper.get("here") == os.getpid() \
-            or (os.cpu_count() or 1) < 2:
+    if _helper.get("pid") == os.getpid() or not helpers_wanted():
         return
     import subprocess
     import sys
@@ -47,14 +46,19 @@ def start() -> None:
 
 
 def draw_here() -> None:
-    """Draw this process's charts itself, never in a helper: a batch's workers already
-    keep every core busy, so a helper there would only add a process per worker."""
+    """Draw this process's charts (and PDFs) itself, never in a helper: a batch's workers
+    already keep every core busy, so a helper there would only add a process per worker."""
     if "child" in _helper and _helper.get("pid") != os.getpid():
         # A forked worker's copies of the pipes would keep its parent's helper up.
         _helper["child"].stdin.close()
         _helper["child"].stdout.close()
     _helper.clear()
     _helper["here"] = os.getpid()
+
+
+def helpers_wanted() -> bool:
+    """Whether this process hands work to helper processes (a second core, not told not to)."""
+    return _helper.get("here") != os.getpid() and (os.cpu_count() or 1) >= 2
 
 
 def to_svg(spec: dict) -> str:
