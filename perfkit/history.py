@@ -149,6 +149,8 @@ def measure_history(values: pd.DataFrame, title: str) -> Figure:
     drawn = values.assign(shown=values["value"] / divisor, shown_bar=values["bar"] / divisor,
                           value_text=value_text, bar_text=bar_text)
     panels = []
+    # Every panel's title takes as many lines as the longest, so the plots of a row line up.
+    lines = max(len(label_lines(str(n), PANEL_TITLE_CHARS)) for n in drawn["measure"])
     for name, rows in drawn.groupby("measure", sort=False):
         unit, scale = Unit(rows["unit"].iloc[-1]), (scales.loc[rows.index[-1]] or "")
         base = alt.Chart().encode(x=alt.X(
@@ -165,7 +167,7 @@ def measure_history(values: pd.DataFrame, title: str) -> Figure:
         panels.append(alt.layer(line, target).transform_filter(
             alt.FieldEqualPredicate(field="measure", equal=name)).properties(
             width=width, height=PANEL_HEIGHT,
-            title=alt.TitleParams(label_lines(str(name), PANEL_TITLE_CHARS), fontSize=11,
+            title=alt.TitleParams(_lines(str(name), lines), fontSize=11,
                                   anchor="start", color="#0b0c0c")))
     chart = alt.concat(*panels, columns=columns, data=drawn.drop(columns=["unit"])).properties(
         title=alt.TitleParams(label_lines(title, TITLE_CHARS),
@@ -187,6 +189,12 @@ def measure_history_table(values: pd.DataFrame) -> pd.DataFrame:
         "measure": values["measure"], "quarter": values["period"],
         "value": [show(v, Unit(u)) for v, u in zip(values["value"], values["unit"])],
         "target": [show(b, Unit(u)) for b, u in zip(values["bar"], values["unit"])]})
+
+
+def _lines(name: str, lines: int) -> list[str]:
+    """A panel's title in lines, blank lines first to make up ``lines``."""
+    text = label_lines(name, PANEL_TITLE_CHARS)
+    return [" "] * (lines - len(text)) + text
 
 
 #: What each line of a panel is, beneath the chart's title (the lines differ in dash, ink and
