@@ -180,15 +180,26 @@ def measure_history(values: pd.DataFrame, title: str) -> Figure:
 
 
 def measure_history_table(values: pd.DataFrame) -> pd.DataFrame:
-    """The figures of :func:`measure_history` as the report prints them, one row a point:
-    measure by measure, oldest quarter first."""
+    """The figures of :func:`measure_history` as the report prints them: for each measure a
+    row of its values and a row of its targets, a column for each quarter (a table as long
+    as the measures, not as the points, so it prints on a page beside its chart).
+
+    >>> pts = pd.DataFrame({"measure": ["Calls"] * 2, "period": ["Q1 2022/23", "Q2 2022/23"],
+    ...     "order": [1, 2], "value": [196.0, 150.0], "bar": [120.0] * 2,
+    ...     "unit": ["duration"] * 2})
+    >>> measure_history_table(pts).values.tolist()
+    [['Calls', 'Value', '3 min 16 s', '2 min 30 s'], ['Calls', 'Target', '2 min', '2 min']]
+    """
     values = values.sort_values("order", kind="stable")
-    first = {name: i for i, name in enumerate(dict.fromkeys(values["measure"]))}
-    values = values.sort_values("measure", key=lambda m: m.map(first), kind="stable")
-    return pd.DataFrame({
-        "measure": values["measure"], "quarter": values["period"],
-        "value": [show(v, Unit(u)) for v, u in zip(values["value"], values["unit"])],
-        "target": [show(b, Unit(u)) for b, u in zip(values["bar"], values["unit"])]})
+    periods = list(dict.fromkeys(values["period"]))
+    rows = []
+    for name, points in values.groupby("measure", sort=False):
+        for label, column in (("Value", "value"), ("Target", "bar")):
+            shown = {p: show(v, Unit(u)) for p, v, u in
+                     zip(points["period"], points[column], points["unit"])}
+            rows.append({"Measure": name, "Figure": label,
+                         **{p: shown.get(p, "—") for p in periods}})
+    return pd.DataFrame(rows, columns=["Measure", "Figure", *periods])
 
 
 def _lines(name: str, lines: int) -> list[str]:

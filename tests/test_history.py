@@ -58,7 +58,9 @@ def test_a_long_plan_is_charted_priority_by_priority_in_page_sized_charts(counts
             # the description states every figure of every panel, and the table holds them
             for name in names:
                 assert f"{name}: Q1 2021/22 50% against a target of 55%" in fig.description
-            assert len(fig.table) == len(names) * len(PERIODS)
+            # a row of values and a row of targets a measure, a column a quarter
+            assert len(fig.table) == 2 * len(names)
+            assert list(fig.table.columns) == ["Measure", "Figure", *PERIODS]
     assert sorted(drawn) == sorted(values["measure"].unique())  # each measure once
 
 
