@@ -140,3 +140,23 @@ def test_the_page_shows_one_chart_per_priority_of_the_example(tmp_path):
     assert "Average time to answer a customer call: Q1 2021/22 1 min 45 s" in calls.description
     html = report.trends().html
     assert all(f'id="{i}"' in html for i in ids)
+
+
+def test_past_the_panel_limit_the_figures_over_time_are_a_table(tmp_path):
+    import shutil
+
+    from conftest import ROOT
+    from perfkit.limits import MAX_TREND_PANELS
+    from perfkit.sections import open_report
+    from test_example import write_long_plan
+
+    shutil.copytree(ROOT / "data" / "example", tmp_path / "example")
+    write_long_plan(tmp_path / "example", copies=6)  # 66 measures
+    report = open_report(str(tmp_path / "example"), "2023/24", 2)
+    assert not [i for i in report.figures() if i.startswith("chart-measure-history")]
+    html = report.trends().html
+    assert f"drawn for up to {MAX_TREND_PANELS} measures (MAX_TREND_PANELS); this plan has 66" \
+        in html
+    # the same figures: a row of values and one of targets a measure, a column a quarter
+    assert html.count("<th scope=\"row\">Average time to answer a customer call (area 6)") == 2
+    assert "2 min 20 s" in html and 'id="chart-headline-history"' in html
