@@ -529,7 +529,9 @@ class Report:
                    *(["Quarters in a row"] if runs else []),
                    *(h for _, h in periods), "Comment",
                    *(["Corrective action"] if action else [])]
-        return table(caption, *self._chosen("measures", headers, body), css="measures")
+        headers, body = self._chosen("measures", headers, body)
+        # With the columns over time, print lays the table out by its content (report.css).
+        return table(caption, headers, body, css="measures" + (" wide" if len(headers) > 6 else ""))
 
     def _value_head(self) -> str:
         """Quarter 4's figure is the year's outturn, as councils call it."""
