@@ -13,8 +13,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,pdf,lab,docx]'
 	touch $(STAMP)
 
+# The sample (Chesterfield's published quarter), then the fictional Example Borough Council's
+# last three quarters (data/example: invented figures over several years, so that trends,
+# travel against last year and persistent exceptions show) in a root of their own.
 report: $(STAMP) pdf
 	$(BIN)/perfkit report params/2022-23-Q2.yaml --out outputs --pdf --docx
+	$(BIN)/perfkit report params/example/*.yaml --out outputs/example
 
 # WeasyPrint (report.pdf) loads Debian's pango and harfbuzz; the PDF tests look at pages with
 # poppler-utils' pdftoppm. As root, install whatever is missing; otherwise say how.

@@ -104,8 +104,14 @@ def for_phone(spec: dict) -> dict:
             node["columns"] = 1
         if isinstance(node.get("title"), str):
             node["title"] = {"text": label_lines(node["title"], PHONE_TITLE_CHARS)}
-        elif isinstance(node.get("title"), dict) and isinstance(node["title"].get("text"), str):
-            node["title"]["text"] = label_lines(node["title"]["text"], PHONE_TITLE_CHARS)
+        elif isinstance(node.get("title"), dict):
+            # A title (or subtitle) already in lines for the page is put in a phone's lines.
+            for key in ("text", "subtitle"):
+                text = node["title"].get(key)
+                if isinstance(text, list) and all(isinstance(t, str) for t in text):
+                    text = " ".join(text)
+                if isinstance(text, str):
+                    node["title"][key] = label_lines(text, PHONE_TITLE_CHARS)
     _names_above_bars(spec)
     _wrap_labels(spec, PHONE_LABEL_CHARS)
     config = spec.setdefault("config", {})

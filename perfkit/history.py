@@ -8,10 +8,13 @@ labelled with its figure, so nothing is told by colour alone.
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import altair as alt
 import pandas as pd
 
 from perfkit.charts import FONT, Figure
+from perfkit.fit import label_lines
 from perfkit.targets import Unit, show
 
 #: Ink, dash and point shape of each line, in turn; blue and black both pass 4.5:1 on white.
@@ -82,11 +85,53 @@ def headline_history(points: pd.DataFrame, title: str) -> Figure:
     return Figure(chart, title, description, points, table)
 
 
-def measure_history(values: pd.DataFrame, title: str) -> Figure:
-    """Each measure's value in every quarter held, across years, against its target line.
+#: A chart of measures is cut into charts of at most this many rows of panels, so each one
+#: fits a printed A4 page whole (about 960 by 670 CSS px inside report.css's margins) and a
+#: phone scrolls through it panel by panel. A plan's measures are charted priority by
+#: priority, each priority's in as many charts as it needs.
+PANEL_ROWS = 3
+PANEL_HEIGHT = 110
+#: Room for one quarter on a panel's time axis: its label is drawn upright (10 px type).
+QUARTER_STEP = 24
+#: The printed page's text width in CSS px (A4 less 16 mm each side), which two panels,
+#: their value axes included, must share to stand side by side.
+PAGE_WIDTH = 670
+PANEL_AXIS = 75  # a panel's value axis: its labels and title, beside the plot
+#: Characters on one line of a chart's title, and of a panel's (11 px, above a narrow plot).
+TITLE_CHARS = 70
+PANEL_TITLE_CHARS = 30
 
-    ``values`` has columns measure, period, order, value and bar (numbers in one unit) and
-    unit (a :class:`~perfkit.targets.Unit` value); one small panel per measure.
+
+def layout(periods: int) -> tuple[int, int]:
+    """A panel's plot width and how many panels stand side by side on a page, for a time
+    axis of ``periods`` quarters.
+
+    >>> layout(10), layout(20)
+    ((240, 2), (480, 1))
+    """
+    width = max(160, QUARTER_STEP * periods)
+    return width, 2 if 2 * (width + PANEL_AXIS) <= PAGE_WIDTH else 1
+
+
+def measure_history(values: pd.DataFrame, title: str) -> Figure:
+    """Some measures' values in every quarter held, across years, each in its own small panel
+    against its target line. Keep to :func:`panels_per_chart` measures (see
+    :func:`measure_histories`, which cuts a plan into such charts).
+
+    ``values`` has columns measure, period, order, value and bar (numbers in one unit), unit
+    (a :class:`~perfkit.targets.Unit` value) and scale (for a duration, the unit its target
+    is written in, such as "minutes"; else empty). Each panel's value axis is in the measure's
+    own unit, and a duration in the unit its target names: minutes as m:ss, not seconds.
+
+    >>> pts = pd.DataFrame({"measure": ["Calls answered"] * 2, "period": ["Q1 2022/23",
+    ...     "Q2 2022/23"], "order": [1, 2], "value": [196.0, 150.0], "bar": [120.0] * 2,
+    ...     "unit": ["duration"] * 2, "scale": ["minutes"] * 2})
+    >>> fig = measure_history(pts, "Call times")
+    >>> fig.description
+    'Call times. Calls answered: Q1 2022/23 3 min 16 s against a target of 2 min; Q2 2022/23 2 min 30 s against a target of 2 min.'
+    >>> axis = fig.chart.to_dict()["concat"][0]["layer"][0]["encoding"]["y"]["axis"]
+    >>> axis["title"]
+    'Minutes (m:ss)'
     """
     values = values.sort_values("order", kind="stable")
     periods = list(dict.fromkeys(values["period"]))
@@ -97,23 +142,132 @@ def measure_history(values: pd.DataFrame, title: str) -> Figure:
         f"{name}: " + "; ".join(f"{p} {v} against a target of {b}" for p, v, b in
                                 zip(rows["period"], rows["_v"], rows["_b"])) + "."
         for name, rows in texts.groupby("measure", sort=False))
-    base = alt.Chart().encode(x=alt.X("period:O", title=None, sort=periods,
-                                      axis=alt.Axis(labelAngle=-40, labelFontSize=10)))
-    line = base.mark_line(point=alt.OverlayMarkDef(filled=True, size=50),
-                          color="#1d70b8").encode(
-        y=alt.Y("value:Q", title="Value"),
-        tooltip=["measure:N", "period:O", "value:Q", "bar:Q"])
-    target = base.mark_line(strokeDash=[6, 4], color="#0b0c0c").encode(y="bar:Q")
-    chart = alt.layer(line, target, data=values.drop(columns=["unit"])).properties(
-        width=max(200, 44 * len(periods)), height=120).facet(
-        facet=alt.Facet("measure:N", title=None,
-                        header=alt.Header(labelLimit=220, labelFontSize=11)),
-        columns=2 if len(periods) > 4 else 3,
-    ).resolve_scale(y="independent").properties(title=title, description=description) \
-        .configure(font=FONT).configure_title(color="#0b0c0c", fontSize=15, anchor="start")
-    table = pd.DataFrame({"measure": values["measure"], "quarter": values["period"],
-                          "value": value_text, "target": bar_text})
-    return Figure(chart, title, description, values, table)
+    width, columns = layout(len(periods))
+    scales = values["scale"] if "scale" in values else pd.Series("", index=values.index)
+    divisor = [_DIVISOR.get(s, 1) if u == Unit.DURATION.value else 1
+               for u, s in zip(values["unit"], scales.fillna(""))]
+    drawn = values.assign(shown=values["value"] / divisor, shown_bar=values["bar"] / divisor,
+                          value_text=value_text, bar_text=bar_text)
+    panels = []
+    # Every panel's title takes as many lines as the longest, so the plots of a row line up.
+    lines = max(len(label_lines(str(n), PANEL_TITLE_CHARS)) for n in drawn["measure"])
+    for name, rows in drawn.groupby("measure", sort=False):
+        unit, scale = Unit(rows["unit"].iloc[-1]), (scales.loc[rows.index[-1]] or "")
+        base = alt.Chart().encode(x=alt.X(
+            "period:O", title=None, sort=periods, scale=alt.Scale(domain=periods),
+            axis=alt.Axis(labelAngle=-90, labelFontSize=10, labelColor="#0b0c0c")))
+        line = base.mark_line(point=alt.OverlayMarkDef(filled=True, size=50),
+                              color="#1d70b8").encode(
+            y=alt.Y("shown:Q", axis=_value_axis(unit, scale)),
+            tooltip=[alt.Tooltip("measure:N", title="Measure"),
+                     alt.Tooltip("period:O", title="Quarter"),
+                     alt.Tooltip("value_text:N", title="Value"),
+                     alt.Tooltip("bar_text:N", title="Target")])
+        target = base.mark_line(strokeDash=[6, 4], color="#0b0c0c").encode(y="shown_bar:Q")
+        panels.append(alt.layer(line, target).transform_filter(
+            alt.FieldEqualPredicate(field="measure", equal=name)).properties(
+            width=width, height=PANEL_HEIGHT,
+            title=alt.TitleParams(_lines(str(name), lines), fontSize=11,
+                                  anchor="start", color="#0b0c0c")))
+    chart = alt.concat(*panels, columns=columns, data=drawn.drop(columns=["unit"])).properties(
+        title=alt.TitleParams(label_lines(title, TITLE_CHARS),
+                              subtitle=label_lines(KEY, TITLE_CHARS)),
+        description=description) \
+        .configure(font=FONT).configure_axis(titleColor="#0b0c0c", labelColor="#0b0c0c") \
+        .configure_title(color="#0b0c0c", fontSize=15, anchor="start", subtitleColor="#0b0c0c",
+                         subtitleFontSize=12)
+    return Figure(chart, title, description, values, measure_history_table(values))
+
+
+def measure_history_table(values: pd.DataFrame) -> pd.DataFrame:
+    """The figures of :func:`measure_history` as the report prints them: for each measure a
+    row of its values and a row of its targets, a column for each quarter (a table as long
+    as the measures, not as the points, so it prints on a page beside its chart).
+
+    >>> pts = pd.DataFrame({"measure": ["Calls"] * 2, "period": ["Q1 2022/23", "Q2 2022/23"],
+    ...     "order": [1, 2], "value": [196.0, 150.0], "bar": [120.0] * 2,
+    ...     "unit": ["duration"] * 2})
+    >>> measure_history_table(pts).values.tolist()
+    [['Calls', 'Value', '3 min 16 s', '2 min 30 s'], ['Calls', 'Target', '2 min', '2 min']]
+    """
+    values = values.sort_values("order", kind="stable")
+    periods = list(dict.fromkeys(values["period"]))
+    rows = []
+    for name, points in values.groupby("measure", sort=False):
+        for label, column in (("Value", "value"), ("Target", "bar")):
+            shown = {p: show(v, Unit(u)) for p, v, u in
+                     zip(points["period"], points[column], points["unit"])}
+            rows.append({"Measure": name, "Figure": label,
+                         **{p: shown.get(p, "—") for p in periods}})
+    return pd.DataFrame(rows, columns=["Measure", "Figure", *periods])
+
+
+def _lines(name: str, lines: int) -> list[str]:
+    """A panel's title in lines, blank lines first to make up ``lines``."""
+    text = label_lines(name, PANEL_TITLE_CHARS)
+    return [" "] * (lines - len(text)) + text
+
+
+#: What each line of a panel is, beneath the chart's title (the lines differ in dash, ink and
+#: points, so this holds without colour).
+KEY = "Solid blue line with dots: the measure's value. Dashed black line: its target."
+
+#: A duration's value axis in the unit its target names: seconds divided by this.
+_DIVISOR = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400, "weeks": 604800}
+
+
+def _value_axis(unit: Unit, scale: str) -> alt.Axis:
+    """The value axis as the report writes the unit: 58%, £1,200, 3:16 (m:ss), 4 days."""
+    if unit is Unit.DURATION and scale == "minutes":
+        # Whole seconds of a minute's value: 3.5 minutes is drawn 3:30.
+        seconds = "round(datum.value * 60)"
+        return alt.Axis(title="Minutes (m:ss)", labelExpr=(
+            f"floor({seconds} / 60) + ':' + ({seconds} % 60 < 10 ? '0' : '') + "
+            f"{seconds} % 60"))
+    if unit is Unit.DURATION:
+        return alt.Axis(title=(scale or "seconds").capitalize(), format=",~r")
+    if unit is Unit.PERCENT:
+        return alt.Axis(title="Per cent", labelExpr="format(datum.value, ',~r') + '%'")
+    if unit is Unit.MONEY:
+        return alt.Axis(title="Pounds", labelExpr="'£' + format(datum.value, ',~s')")
+    return alt.Axis(title="Value", format=",~r")
+
+
+def panels_per_chart(periods: int) -> int:
+    """How many measures one chart of :func:`measure_history` holds, for ``periods``
+    quarters: three rows of panels.
+
+    >>> panels_per_chart(10), panels_per_chart(20)
+    (6, 3)
+    """
+    return PANEL_ROWS * layout(periods)[1]
+
+
+def measure_histories(values: pd.DataFrame, title: str,
+                      priorities: Sequence[tuple[str, str]]) -> list[Figure]:
+    """The measures of :func:`measure_points` charted priority by priority, each priority's
+    in as many charts as it needs of at most :func:`panels_per_chart` panels.
+
+    ``priorities`` is (priority_id, name) in the report's order; a measure of a priority not
+    in it (one the plan has since dropped) comes last, under its priority's ID. Each chart's
+    title is its priority's name, ``title``, and which of its priority's charts it is.
+    """
+    known = dict(priorities)
+    order = {pid: i for i, (pid, _) in enumerate(priorities)}
+    ids = sorted(dict.fromkeys(values["priority_id"]),
+                 key=lambda p: (order.get(p, len(order)), str(p)))
+    per = panels_per_chart(values["period"].nunique())
+    found = []
+    for pid in ids:
+        rows = values[values["priority_id"] == pid]
+        names = list(dict.fromkeys(rows.sort_values("order", kind="stable")["measure"]))
+        parts = [names[i:i + per] for i in range(0, len(names), per)]
+        for n, part in enumerate(parts, start=1):
+            head = f"{known.get(pid, pid)}: {title}"
+            if len(parts) > 1:
+                head += f" ({n} of {len(parts)})"
+            found.append(measure_history(rows[rows["measure"].isin(part)], head))
+    return found
 
 
 def headline_points(rollups) -> pd.DataFrame:
@@ -147,7 +301,8 @@ def _order(year: str, quarter: int) -> int:
 
 def measure_points(quarters) -> pd.DataFrame:
     """The points of :func:`measure_history` from assessed quarters: each checked measure's
-    value and bar, kept for measures with two points or more."""
+    value and bar, kept for measures with two points or more, with the unit its target is
+    written in and its priority."""
     from perfkit.model import Status
     from perfkit.targets import parse_target, parse_value
 
@@ -160,7 +315,13 @@ def measure_points(quarters) -> pd.DataFrame:
             if number is not None and r.bar == r.bar and r.bar is not None:
                 rows.append({"measure": r.name, "period": period(q.year, q.quarter),
                              "order": _order(q.year, q.quarter), "value": number,
-                             "bar": r.bar, "unit": target.unit.value})
-    values = pd.DataFrame(rows, columns=["measure", "period", "order", "value", "bar", "unit"])
+                             "bar": r.bar, "unit": target.unit.value,
+                             "scale": target.duration_unit or "",
+                             "priority_id": r.priority_id})
+    values = pd.DataFrame(rows, columns=["measure", "period", "order", "value", "bar", "unit",
+                                         "scale", "priority_id"])
     held = values.groupby("measure")["period"].transform("count")
-    return values[held >= 2].reset_index(drop=True)
+    values = values[held >= 2].reset_index(drop=True)
+    # A measure is charted under the priority it has in the latest quarter it is held.
+    latest = values.sort_values("order", kind="stable").groupby("measure")["priority_id"].last()
+    return values.assign(priority_id=values["measure"].map(latest))

@@ -181,12 +181,24 @@ class Report:
                     "no trend charts this time.")
             return self._numbered(section("trends", "Trends", f"<p>{esc(text)}</p>"))
         figures = self.figures()
-        parts = [figure(figures[ident], ident)
-                 for ident in ("chart-headline-history", "chart-rag-trend",
-                               "chart-measure-trend", "chart-measure-history")
-                 if ident in figures]
-        values = (self._measure_history() if not {"chart-measure-trend", "chart-measure-history"}
-                  & set(figures) else [])
+        shown = ["chart-headline-history", "chart-rag-trend", "chart-measure-trend",
+                 *(i for i in figures if i.startswith("chart-measure-history-"))]
+        parts = [figure(figures[ident], ident) for ident in shown if ident in figures]
+        measured = any(i in figures for i in shown[2:])
+        if self._across_years and not measured:
+            from perfkit import history
+
+            values = history.measure_points([q for q, _ in self.summary.timeline])
+            if len(values) and values["measure"].nunique() > MAX_TREND_PANELS:
+                table_ = history.measure_history_table(values)
+                count = values["measure"].nunique()
+                text = (f"The charts of measures over time are drawn for up to "
+                        f"{MAX_TREND_PANELS:,} measures (MAX_TREND_PANELS); this plan has "
+                        f"{count:,}, so their values are listed in this table.")
+                parts.append(f"<p>{esc(text)}</p>" + frame_table(
+                    "Measures against their target in each quarter", table_))
+            return self._numbered(section("trends", "Trends", *parts))
+        values = self._measure_history() if not measured else []
         if len(values) and values["measure"].nunique() > MAX_TREND_PANELS:
             # Too many panels to draw (or to print): the same figures, as a table.
             trend = charts.measure_trends(values, self.params.year)
@@ -337,10 +349,18 @@ class Report:
             found["chart-headline-history"] = history.headline_history(
                 points, f"Headline figures in each quarter, {span}")
         values = history.measure_points([q for q, _ in timeline])
-        if len(values):
-            noun = self.scheme.nouns.measure[1].capitalize()
-            found["chart-measure-history"] = history.measure_history(
-                values, f"{noun} against their target in each quarter, {span}")
+        # Past the limit the charts would take minutes to draw: trends() lists the values.
+        if len(values) and values["measure"].nunique() <= MAX_TREND_PANELS:
+            noun = self.scheme.nouns.measure[1]
+            # Each priority under its latest name, this quarter's in the report's order.
+            names = {g.priority_id: g.name for _, r in timeline for g in r.priorities}
+            order = [g.priority_id for g in timeline[-1][1].priorities]
+            order += [pid for pid in names if pid not in order]
+            # One chart per priority, or more for a long one, so each fits a page.
+            for n, fig in enumerate(history.measure_histories(
+                    values, f"{noun} against their target in each quarter, {span}",
+                    [(pid, names[pid]) for pid in order]), start=1):
+                found[f"chart-measure-history-{n}"] = fig
         return found
 
     # -- helpers --------------------------------------------------------------------------
@@ -509,7 +529,9 @@ class Report:
                    *(["Quarters in a row"] if runs else []),
                    *(h for _, h in periods), "Comment",
                    *(["Corrective action"] if action else [])]
-        return table(caption, *self._chosen("measures", headers, body), css="measures")
+        headers, body = self._chosen("measures", headers, body)
+        # With the columns over time, print lays the table out by its content (report.css).
+        return table(caption, headers, body, css="measures" + (" wide" if len(headers) > 6 else ""))
 
     def _value_head(self) -> str:
         """Quarter 4's figure is the year's outturn, as councils call it."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from browser import axe_violations, browser, visit
+from conftest import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -209,8 +210,48 @@ def test_report_with_history_is_accessible(browser, history_out, width):
     assert (seen.outside, seen.errors) == ([], [])
     assert axe_violations(seen.page) == []
     ids = seen.page.eval_on_selector_all("figure.chart", "fs => fs.map(f => f.id)")
-    assert {"chart-headline-history", "chart-measure-history"} <= set(ids)
+    assert {"chart-headline-history", "chart-measure-history-1"} <= set(ids)
     if width:
         assert seen.page.evaluate("document.documentElement.scrollWidth") <= PHONE
         assert seen.page.evaluate(CUT_CELLS) == []
         assert seen.page.evaluate(SMALLEST_CHART_TEXT) >= 10
+
+
+@pytest.fixture(scope="module")
+def example_out(tmp_path_factory):
+    """The fictional example council's last quarter (ten quarters held), from a copy.
+
+    Rendered by the CLI in its own process: render_many forks, and this process holds the
+    browser's threads."""
+    import shutil
+    import subprocess
+    import sys
+
+    base = tmp_path_factory.mktemp("example")
+    shutil.copytree(ROOT / "data" / "example", base / "data" / "example")
+    shutil.copytree(ROOT / "params" / "example", base / "params" / "example")
+    params = base / "params" / "example" / "2023-24-Q2.yaml"
+    done = subprocess.run([sys.executable, "-m", "perfkit.cli", "report", str(params), "--out",
+                           str(base / "out"), "--quiet"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    return base / "out" / "2023-24-Q2" / "report.html"
+
+
+@pytest.mark.parametrize("width", [None, PHONE], ids=["wide", "phone"])
+def test_the_examples_charts_over_time_fit_the_screen(browser, example_out, width):
+    seen = visit(browser, example_out, width=width)
+    assert (seen.outside, seen.errors) == ([], [])
+    assert axe_violations(seen.page) == []
+    # one chart of measures a priority, each drawn whole inside the viewport's width
+    boxes = seen.page.eval_on_selector_all(
+        "figure.chart[id^=chart-measure-history-] svg",
+        "ss => ss.filter(s => s.getBoundingClientRect().width > 0)"
+        "        .map(s => [s.getBoundingClientRect().left, s.getBoundingClientRect().right])")
+    assert len(boxes) == 3
+    viewport = seen.page.viewport_size["width"]
+    assert all(0 <= left and right <= viewport for left, right in boxes)
+    assert seen.page.evaluate(SMALLEST_CHART_TEXT) >= 10
+    if width:
+        assert seen.page.evaluate("document.documentElement.scrollWidth") <= PHONE
+        assert seen.page.evaluate(CUT_CELLS) == []

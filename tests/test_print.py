@@ -170,3 +170,43 @@ def test_no_table_ends_with_a_lone_row_under_a_repeated_header(rendered):
         badges = [w for line in lines[1:end] for w in line
                   if w.text in STATUS and abs(w.x0 - status.x0) < 30]
         assert len(badges) != 1, f"page {number}: the table ends with one row under its header"
+
+
+def _risk_pages(pdf_bytes: bytes, tmp_path) -> dict[str, int]:
+    path = tmp_path / "risks.pdf"
+    path.write_bytes(pdf_bytes)
+    where: dict[str, int] = {}
+    for number, (_, words) in enumerate(pages(path), start=1):
+        for line in rows(words):
+            if re.fullmatch(r"R\d", line[0].text):
+                where.setdefault(line[0].text, number)
+    return where
+
+
+def test_a_risk_table_splits_after_its_second_row_never_its_first(tmp_path):
+    # cabinet.pdf's risk table under report.css, after text that leaves the page's foot
+    # more or less room: it splits after R2 or later when two rows fit there, moves whole
+    # when only R1 would, and never leaves R5 alone overleaf.
+    require_poppler()
+    from pathlib import Path
+
+    import perfkit
+    from perfkit.pdf import to_pdf
+
+    css = (Path(perfkit.__file__).parent / "templates" / "perfkit_report" / "report.css"
+           ).read_text(encoding="utf-8")
+    body = "".join(f'<tr><th scope="row">R{i}</th><td>A risk described in a sentence long '
+                   f'enough to take two lines</td><td>High</td></tr>' for i in range(1, 6))
+    splits = set()
+    for filler in range(200, 235, 5):  # mm of text before the table, on a 255 mm text area
+        page = (f'<!DOCTYPE html><html lang="en-GB"><head><title>Risks</title><style>{css}'
+                f'</style></head><body><main><div style="height:{filler}mm">Text</div>'
+                '<table class="risks"><caption>Risks</caption><thead><tr><th scope="col">Risk'
+                '</th><th scope="col">Description</th><th scope="col">Impact</th></tr></thead>'
+                f"<tbody>{body}</tbody></table></main></body></html>")
+        where = _risk_pages(to_pdf(page), tmp_path)
+        assert where["R1"] == where["R2"], f"{filler} mm: R1 alone at the foot"
+        assert where["R4"] == where["R5"], f"{filler} mm: R5 alone overleaf"
+        splits.add(next((f"R{i}" for i in range(1, 5) if where[f"R{i}"] != where[f"R{i + 1}"]),
+                        None))
+    assert {"R2", "R3", None} <= splits  # split after R2, after R3, or not at all (moved whole)
