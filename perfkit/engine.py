@@ -10,8 +10,13 @@ environment variables, ``sys.path``, logging, signal handlers, modules imported 
 folder) is put back when it ends (:func:`isolated`). The notebook's folder is importable,
 output written straight to file descriptors (``os.system``, subprocesses) is captured, and
 nbclient's ``skip-execution`` and ``raises-exception`` tags are honoured, as a kernel does.
-What is given up against a real kernel: a crash in a cell, or a signal a cell sends its own
-process, is a crash of the caller; and there is no ``get_ipython().kernel``.
+A cell that signals or ends its own process (``os.kill(os.getpid(), SIGTERM)``,
+``signal.raise_signal``, ``os.killpg``, ``os._exit``), which would stop a kernel, fails with
+:class:`OwnProcessError` naming what it did, so the notebook fails as a kernel's death fails it
+under papermill and perfkit (or a batch worker) carries on (:func:`_own_process`).
+What is given up against a real kernel: a crash in C code, or a signal sent from outside
+Python code (``os.system("kill ...")``), is a crash of the caller, as a scheduler's SIGTERM
+must be.
 
 papermill imports every registered engine when it is itself imported, so this module must
 import cheaply and never fail: it imports nothing heavy at module level, and the papermill
@@ -28,7 +33,7 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-__all__ = ["InProcessEngine", "engine_class"]
+__all__ = ["InProcessEngine", "OwnProcessError", "engine_class"]
 
 
 class InProcessEngine:
@@ -95,7 +100,7 @@ def run_cells(nb_man, execution_timeout: float | None = None, log_output: bool =
         raise RuntimeError("the in-process engine enforces execution_timeout with SIGALRM, "
                            "which works only in the main thread")
     nb = nb_man.nb
-    with isolated(), _shell() as shell:
+    with isolated(), _shell() as shell, _own_process():
         nb.metadata["language_info"] = _LANGUAGE_INFO | {"version": platform.python_version()}
         for index, cell in enumerate(nb.cells):
             try:
@@ -432,6 +437,105 @@ def _shell_class():
 
     _SHELL_CLASS = Shell
     return Shell
+
+
+class OwnProcessError(RuntimeError):
+    """A cell signalled or ended the process it runs in: under a kernel, the kernel's."""
+
+
+#: Signals whose default action is to do nothing: sending them harms no one.
+_HARMLESS = {getattr(signal, name) for name in ("SIGCHLD", "SIGURG", "SIGWINCH", "SIGCONT")
+             if hasattr(signal, name)}
+
+
+@contextmanager
+def _own_process() -> Iterator[None]:
+    """A cell cannot signal or end this process (perfkit's, or a batch worker's): each way
+    of doing it through Python raises :class:`OwnProcessError` in the cell instead, whose
+    message says what a kernel would have done.
+
+    A signal the notebook has set its own handler for still goes through (the handler runs,
+    as in a kernel), and so does one whose default is to do nothing. Processes the cell
+    starts or forks are not affected: only calls made in this process, about this process.
+    """
+    import os
+
+    me, group = os.getpid(), os.getpgid(0)
+    handlers = {}
+    for number in signal.valid_signals():
+        try:
+            handlers[number] = signal.getsignal(number)
+        except (OSError, ValueError):
+            pass
+
+    def reaches_us(signum) -> bool:
+        number = int(signum)
+        if number == 0 or number in _HARMLESS:
+            return False  # 0 asks whether a process exists
+        try:
+            now = signal.getsignal(number)
+        except (OSError, ValueError):
+            return True
+        # The notebook's own handler: it runs, as in a kernel. Otherwise the signal would
+        # meet perfkit's handler or the default action (for most, the end of the process).
+        return now is handlers.get(number) and now is not signal.SIG_IGN
+
+    def refuse(what: str, signum=None):
+        name = ""
+        if signum is not None:
+            try:
+                name = f" {signal.Signals(int(signum)).name}"
+            except ValueError:
+                name = f" {int(signum)}"
+        raise OwnProcessError(
+            f"this cell {what}{name}: under a kernel that stops the kernel and papermill "
+            "fails the notebook (DeadKernelError); perfkit runs notebooks in its own "
+            "process, so it stops the cell instead")
+
+    real = {"kill": os.kill, "killpg": os.killpg, "_exit": os._exit, "abort": os.abort,
+            "raise_signal": signal.raise_signal, "pthread_kill": signal.pthread_kill}
+
+    def kill(pid, signum):
+        if os.getpid() == me and (pid in (me, 0, -1, -group)) and reaches_us(signum):
+            refuse("sent its own process the signal", signum)
+        return real["kill"](pid, signum)
+
+    def killpg(pgid, signum):
+        if os.getpid() == me and pgid in (group, 0) and reaches_us(signum):
+            refuse("sent its own process group the signal", signum)
+        return real["killpg"](pgid, signum)
+
+    def raise_signal(signum):
+        if os.getpid() == me and reaches_us(signum):
+            refuse("raised the signal", signum)
+        return real["raise_signal"](signum)
+
+    def pthread_kill(thread_id, signum):
+        if os.getpid() == me and reaches_us(signum):
+            refuse("sent one of its own process's threads the signal", signum)
+        return real["pthread_kill"](thread_id, signum)
+
+    def _exit(status):
+        if os.getpid() == me:  # a forked child ends as it means to
+            refuse(f"ended its own process (os._exit({status!r}))")
+        return real["_exit"](status)
+
+    def abort():
+        if os.getpid() == me:
+            refuse("aborted its own process (os.abort())")
+        return real["abort"]()
+
+    guards = {os: {"kill": kill, "killpg": killpg, "_exit": _exit, "abort": abort},
+              signal: {"raise_signal": raise_signal, "pthread_kill": pthread_kill}}
+    for module, names in guards.items():
+        for name, guard in names.items():
+            setattr(module, name, guard)
+    try:
+        yield
+    finally:
+        for module, names in guards.items():
+            for name in names:
+                setattr(module, name, real[name])
 
 
 @contextmanager
