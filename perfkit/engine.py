@@ -16,7 +16,8 @@ A cell that signals or ends its own process (``os.kill(os.getpid(), SIGTERM)``,
 under papermill and perfkit (or a batch worker) carries on (:func:`_own_process`).
 What is given up against a real kernel: a crash in C code, or a signal sent from outside
 Python code (``os.system("kill ...")``), is a crash of the caller, as a scheduler's SIGTERM
-must be.
+must be. ``get_ipython().kernel`` is the part of ipykernel's kernel a cell uses: its
+``session`` and an ``iopub_socket`` whose messages become the cell's outputs (``Kernel``).
 
 papermill imports every registered engine when it is itself imported, so this module must
 import cheaply and never fail: it imports nothing heavy at module level, and the papermill
@@ -402,6 +403,54 @@ def _shell_class():
         def clear_output(self, wait=False):
             self.shell.capture.clear(wait)
 
+    class IOPub:
+        """The kernel's IOPub channel, in this process: a message a cell sends on it (through
+        the kernel's Session, as ipykernel's own code does) becomes the output a frontend
+        records from it. Messages a notebook never records (status, comms) are dropped."""
+
+        def __init__(self, shell):
+            self.shell = shell
+
+        def send_multipart(self, parts, copy=True, track=False, **kwargs):
+            session = self.shell.kernel.session
+            _, frames = session.feed_identities([bytes(part) for part in parts], copy=True)
+            msg = session.deserialize(frames, content=True, copy=True)
+            kind, content, capture = msg["msg_type"], msg["content"], self.shell.capture
+            if capture is None:
+                return None
+            if kind in ("display_data", "update_display_data"):
+                capture.display(content.get("data", {}), content.get("metadata", {}),
+                                content.get("transient", {}), kind == "update_display_data")
+            elif kind == "execute_result":
+                capture.result(content.get("data", {}), content.get("metadata", {}),
+                               content.get("execution_count"),
+                               content.get("transient", {}).get("display_id"))
+            elif kind == "stream":
+                capture.flush()
+                capture.stream(content.get("name", "stdout"), content.get("text", ""))
+            elif kind == "clear_output":
+                capture.clear(bool(content.get("wait")))
+            elif kind == "error":
+                capture.error(content.get("ename", ""), content.get("evalue", ""),
+                              list(content.get("traceback", [])))
+            return None
+
+        send = send_multipart
+
+    class Kernel:
+        """``get_ipython().kernel`` in-process: the parts of ipykernel's kernel a cell
+        reaches for, made of the same pieces: a jupyter_client ``Session`` that signs and
+        serialises messages, an ``iopub_socket`` they are sent on (:class:`IOPub`), and
+        the ``shell``. There are no sockets to a frontend, as there is no frontend."""
+
+        def __init__(self, shell):
+            from jupyter_client.session import Session
+
+            self.shell = shell
+            self.session = Session(key=b"", username="perfkit")
+            self.iopub_socket = IOPub(shell)
+            self.execution_count = 0
+
     class Shell(InteractiveShell):
         displayhook_class = Hook
         display_pub_class = Publisher
@@ -410,6 +459,17 @@ def _shell_class():
         #: Outputs by display id, across cells: a later cell's update_display reaches them.
         display_ids: dict | None = None
         streams: tuple | None = None
+        _kernel: Kernel | None = None
+        #: The request a kernel's messages answer; papermill's notebook records none of it.
+        parent_header: dict = {}
+
+        @property
+        def kernel(self) -> Kernel:
+            # Made on first use: most notebooks never ask (jupyter_client's Session is 0.1 s
+            # to import where nothing has imported it).
+            if self._kernel is None:
+                self._kernel = Kernel(self)
+            return self._kernel
 
         def _showtraceback(self, etype, evalue, stb):
             self.capture.error(etype.__name__, str(evalue), list(stb))
@@ -735,10 +795,13 @@ class _Capture:
     def stream(self, name: str, text: str) -> None:
         self._append(self._v4.new_output("stream", name=name, text=text))
 
-    def result(self, data: dict, metadata: dict, count: int) -> None:
+    def result(self, data: dict, metadata: dict, count: int, display_id: str | None = None):
         self.flush()
-        self._append(self._v4.new_output("execute_result", data=data, metadata=metadata,
-                                         execution_count=count))
+        output = self._v4.new_output("execute_result", data=data, metadata=metadata,
+                                     execution_count=count)
+        if display_id:  # a result sent with a display id is updated by it, as a display is
+            self._display_ids.setdefault(display_id, []).append(output)
+        self._append(output)
 
     def display(self, data: dict, metadata: dict, transient: dict, update: bool) -> None:
         self.flush()

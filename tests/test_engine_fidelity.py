@@ -21,8 +21,6 @@ KERNEL_ONLY = {
     # os.kill(os.getpid(), SIGTERM): a kernel dies of it (no output); in-process the cell
     # fails with OwnProcessError instead, which test_a_cell_cannot_stop_its_own_process runs.
     "Autokill.ipynb": "signals its own process",
-    # Sends messages on the kernel's own sockets through get_ipython().kernel.
-    "update-display-id.ipynb": "uses the kernel's sockets",
 }
 #: Not run here at all: they need a second notebook running at the same time.
 SKIPPED = {"Parallel Execute A.ipynb", "Parallel Execute B.ipynb"}
