@@ -138,6 +138,7 @@ def test_one_notebook_cannot_change_the_next(tmp_path):
 
 #: A notebook that runs a cell, then the cell given, then one that must not run.
 RUNNER = """\
+import signal
 import sys
 import nbformat, papermill
 from papermill.engines import papermill_engines
@@ -145,6 +146,11 @@ from papermill.exceptions import PapermillExecutionError
 from perfkit.engine import InProcessEngine
 
 papermill_engines.register("perfkit", InProcessEngine)
+# As a process started from a terminal has them (a job started in the background with "&"
+# inherits SIGINT ignored, and an ignored signal is let through as harmless).
+signal.signal(signal.SIGINT, signal.default_int_handler)
+for number in (signal.SIGTERM, signal.SIGHUP):
+    signal.signal(number, signal.SIG_DFL)
 for name in sys.argv[1:]:
     try:
         papermill.execute_notebook(name, name + ".out", engine_name="perfkit",
