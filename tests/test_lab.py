@@ -200,6 +200,9 @@ def test_notebook_in_jupyterlab_is_styled_and_charts_draw_offline(lab):
         drawn = own.locator(".chart-wide svg").evaluate("e => e.getBoundingClientRect().width")
         assert drawn > 100
         assert not page.query_selector(".jp-RenderedVegaCommon5")
+        page.locator(".jp-MarkdownCell .jp-RenderedMarkdown p",
+                     has_text="milestones were rated").scroll_into_view_if_needed()
+        page.screenshot(path=str(Path(os.environ.get("LAB_SHOT", "/tmp")) / "lab-analyst.png"))
 
         # A chart of the report's, shown from a new cell: an accessible figure too.
         page.click(".jp-Notebook .jp-Cell:last-child")
