@@ -10,8 +10,14 @@ environment variables, ``sys.path``, logging, signal handlers, modules imported 
 folder) is put back when it ends (:func:`isolated`). The notebook's folder is importable,
 output written straight to file descriptors (``os.system``, subprocesses) is captured, and
 nbclient's ``skip-execution`` and ``raises-exception`` tags are honoured, as a kernel does.
-What is given up against a real kernel: a crash in a cell, or a signal a cell sends its own
-process, is a crash of the caller; and there is no ``get_ipython().kernel``.
+A cell that signals or ends its own process (``os.kill(os.getpid(), SIGTERM)``,
+``signal.raise_signal``, ``os.killpg``, ``os._exit``), which would stop a kernel, fails with
+:class:`OwnProcessError` naming what it did, so the notebook fails as a kernel's death fails it
+under papermill and perfkit (or a batch worker) carries on (:func:`_own_process`).
+What is given up against a real kernel: a crash in C code, or a signal sent from outside
+Python code (``os.system("kill ...")``), is a crash of the caller, as a scheduler's SIGTERM
+must be. ``get_ipython().kernel`` is the part of ipykernel's kernel a cell uses: its
+``session`` and an ``iopub_socket`` whose messages become the cell's outputs (``Kernel``).
 
 papermill imports every registered engine when it is itself imported, so this module must
 import cheaply and never fail: it imports nothing heavy at module level, and the papermill
@@ -28,7 +34,7 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-__all__ = ["InProcessEngine", "engine_class"]
+__all__ = ["InProcessEngine", "OwnProcessError", "engine_class"]
 
 
 class InProcessEngine:
@@ -95,7 +101,7 @@ def run_cells(nb_man, execution_timeout: float | None = None, log_output: bool =
         raise RuntimeError("the in-process engine enforces execution_timeout with SIGALRM, "
                            "which works only in the main thread")
     nb = nb_man.nb
-    with isolated(), _shell() as shell:
+    with isolated(), _shell() as shell, _own_process():
         nb.metadata["language_info"] = _LANGUAGE_INFO | {"version": platform.python_version()}
         for index, cell in enumerate(nb.cells):
             try:
@@ -397,6 +403,54 @@ def _shell_class():
         def clear_output(self, wait=False):
             self.shell.capture.clear(wait)
 
+    class IOPub:
+        """The kernel's IOPub channel, in this process: a message a cell sends on it (through
+        the kernel's Session, as ipykernel's own code does) becomes the output a frontend
+        records from it. Messages a notebook never records (status, comms) are dropped."""
+
+        def __init__(self, shell):
+            self.shell = shell
+
+        def send_multipart(self, parts, copy=True, track=False, **kwargs):
+            session = self.shell.kernel.session
+            _, frames = session.feed_identities([bytes(part) for part in parts], copy=True)
+            msg = session.deserialize(frames, content=True, copy=True)
+            kind, content, capture = msg["msg_type"], msg["content"], self.shell.capture
+            if capture is None:
+                return None
+            if kind in ("display_data", "update_display_data"):
+                capture.display(content.get("data", {}), content.get("metadata", {}),
+                                content.get("transient", {}), kind == "update_display_data")
+            elif kind == "execute_result":
+                capture.result(content.get("data", {}), content.get("metadata", {}),
+                               content.get("execution_count"),
+                               content.get("transient", {}).get("display_id"))
+            elif kind == "stream":
+                capture.flush()
+                capture.stream(content.get("name", "stdout"), content.get("text", ""))
+            elif kind == "clear_output":
+                capture.clear(bool(content.get("wait")))
+            elif kind == "error":
+                capture.error(content.get("ename", ""), content.get("evalue", ""),
+                              list(content.get("traceback", [])))
+            return None
+
+        send = send_multipart
+
+    class Kernel:
+        """``get_ipython().kernel`` in-process: the parts of ipykernel's kernel a cell
+        reaches for, made of the same pieces: a jupyter_client ``Session`` that signs and
+        serialises messages, an ``iopub_socket`` they are sent on (:class:`IOPub`), and
+        the ``shell``. There are no sockets to a frontend, as there is no frontend."""
+
+        def __init__(self, shell):
+            from jupyter_client.session import Session
+
+            self.shell = shell
+            self.session = Session(key=b"", username="perfkit")
+            self.iopub_socket = IOPub(shell)
+            self.execution_count = 0
+
     class Shell(InteractiveShell):
         displayhook_class = Hook
         display_pub_class = Publisher
@@ -405,6 +459,17 @@ def _shell_class():
         #: Outputs by display id, across cells: a later cell's update_display reaches them.
         display_ids: dict | None = None
         streams: tuple | None = None
+        _kernel: Kernel | None = None
+        #: The request a kernel's messages answer; papermill's notebook records none of it.
+        parent_header: dict = {}
+
+        @property
+        def kernel(self) -> Kernel:
+            # Made on first use: most notebooks never ask (jupyter_client's Session is 0.1 s
+            # to import where nothing has imported it).
+            if self._kernel is None:
+                self._kernel = Kernel(self)
+            return self._kernel
 
         def _showtraceback(self, etype, evalue, stb):
             self.capture.error(etype.__name__, str(evalue), list(stb))
@@ -432,6 +497,112 @@ def _shell_class():
 
     _SHELL_CLASS = Shell
     return Shell
+
+
+class OwnProcessError(RuntimeError):
+    """A cell signalled or ended the process it runs in: under a kernel, the kernel's."""
+
+
+#: Signals whose default action is to do nothing: sending them harms no one.
+_HARMLESS = {getattr(signal, name) for name in ("SIGCHLD", "SIGURG", "SIGWINCH", "SIGCONT")
+             if hasattr(signal, name)}
+
+
+@contextmanager
+def _own_process() -> Iterator[None]:
+    """A cell cannot signal or end this process (perfkit's, or a batch worker's): each way
+    of doing it through Python raises :class:`OwnProcessError` in the cell instead, whose
+    message says what a kernel would have done.
+
+    A signal the notebook has set its own handler for still goes through (the handler runs,
+    as in a kernel), and so does one whose default is to do nothing. Processes the cell
+    starts or forks are not affected: only calls made in this process, about this process.
+    """
+    import os
+
+    me, group = os.getpid(), os.getpgid(0)
+    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+    def from_cell() -> bool:
+        # The caller of the guard. perfkit's own code passes: its stop handlers end the
+        # process on purpose (os._exit after a scheduler's SIGTERM).
+        return not sys._getframe(2).f_code.co_filename.startswith(package)
+    handlers = {}
+    for number in signal.valid_signals():
+        try:
+            handlers[number] = signal.getsignal(number)
+        except (OSError, ValueError):
+            pass
+
+    def reaches_us(signum) -> bool:
+        number = int(signum)
+        if number == 0 or number in _HARMLESS:
+            return False  # 0 asks whether a process exists
+        try:
+            now = signal.getsignal(number)
+        except (OSError, ValueError):
+            return True
+        # The notebook's own handler: it runs, as in a kernel. Otherwise the signal would
+        # meet perfkit's handler or the default action (for most, the end of the process).
+        return now is handlers.get(number) and now is not signal.SIG_IGN
+
+    def refuse(what: str, signum=None):
+        name = ""
+        if signum is not None:
+            try:
+                name = f" {signal.Signals(int(signum)).name}"
+            except ValueError:
+                name = f" {int(signum)}"
+        raise OwnProcessError(
+            f"this cell {what}{name}: under a kernel that stops the kernel and papermill "
+            "fails the notebook (DeadKernelError); perfkit runs notebooks in its own "
+            "process, so it stops the cell instead")
+
+    real = {"kill": os.kill, "killpg": os.killpg, "_exit": os._exit, "abort": os.abort,
+            "raise_signal": signal.raise_signal, "pthread_kill": signal.pthread_kill}
+
+    def kill(pid, signum):
+        if (os.getpid() == me and pid in (me, 0, -1, -group) and reaches_us(signum)
+                and from_cell()):
+            refuse("sent its own process the signal", signum)
+        return real["kill"](pid, signum)
+
+    def killpg(pgid, signum):
+        if os.getpid() == me and pgid in (group, 0) and reaches_us(signum) and from_cell():
+            refuse("sent its own process group the signal", signum)
+        return real["killpg"](pgid, signum)
+
+    def raise_signal(signum):
+        if os.getpid() == me and reaches_us(signum) and from_cell():
+            refuse("raised the signal", signum)
+        return real["raise_signal"](signum)
+
+    def pthread_kill(thread_id, signum):
+        if os.getpid() == me and reaches_us(signum) and from_cell():
+            refuse("sent one of its own process's threads the signal", signum)
+        return real["pthread_kill"](thread_id, signum)
+
+    def _exit(status):
+        if os.getpid() == me and from_cell():  # a forked child ends as it means to
+            refuse(f"ended its own process (os._exit({status!r}))")
+        return real["_exit"](status)
+
+    def abort():
+        if os.getpid() == me and from_cell():
+            refuse("aborted its own process (os.abort())")
+        return real["abort"]()
+
+    guards = {os: {"kill": kill, "killpg": killpg, "_exit": _exit, "abort": abort},
+              signal: {"raise_signal": raise_signal, "pthread_kill": pthread_kill}}
+    for module, names in guards.items():
+        for name, guard in names.items():
+            setattr(module, name, guard)
+    try:
+        yield
+    finally:
+        for module, names in guards.items():
+            for name in names:
+                setattr(module, name, real[name])
 
 
 @contextmanager
@@ -631,10 +802,13 @@ class _Capture:
     def stream(self, name: str, text: str) -> None:
         self._append(self._v4.new_output("stream", name=name, text=text))
 
-    def result(self, data: dict, metadata: dict, count: int) -> None:
+    def result(self, data: dict, metadata: dict, count: int, display_id: str | None = None):
         self.flush()
-        self._append(self._v4.new_output("execute_result", data=data, metadata=metadata,
-                                         execution_count=count))
+        output = self._v4.new_output("execute_result", data=data, metadata=metadata,
+                                     execution_count=count)
+        if display_id:  # a result sent with a display id is updated by it, as a display is
+            self._display_ids.setdefault(display_id, []).append(output)
+        self._append(output)
 
     def display(self, data: dict, metadata: dict, transient: dict, update: bool) -> None:
         self.flush()

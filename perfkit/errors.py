@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from perfkit.limits import shown
 
-#: Problems printed in one message; the rest are counted (every one is in ``problems``).
+#: Lines printed in one message; the rest are counted (every one is in ``problems``).
 MAX_LISTED = 200
 
 
@@ -28,9 +28,13 @@ class Problem:
     what: str = "is not allowed"
 
     def __str__(self) -> str:
+        return self.located(None if self.row is None else f"row {self.row}")
+
+    def located(self, rows: str | None) -> str:
+        """The message with ``rows`` for where it is (``"rows 2-28 (27 rows)"``)."""
         where = [self.file]
-        if self.row is not None:
-            where.append(f"row {self.row}")
+        if rows is not None:
+            where.append(rows)
         if self.column is not None:
             where.append(f"column {self.column!r}")
         if self.value is None:
@@ -53,12 +57,16 @@ ALLOW_EMPTY_NOTEBOOK = "allow_empty = True in the parameters cell"
 
 def counted(problems: list[Problem]) -> list[str]:
     r"""Each distinct problem once, with the rows it is on: one scheme's words against
-    another's data is one problem on 36 rows, not 36 lines.
+    another's data is one problem on 36 rows, not 36 lines. Problems are distinct when
+    anything but the row differs (file or sheet, column, value, what is wrong, what is
+    allowed); they keep the order in which they were first found.
 
     >>> print("\n".join(counted([Problem("m.csv", r, "rag", "Green", "red") for r in (2, 3, 4, 9)]
     ...                         + [Problem("m.csv", 5, "rag", "Blue", "red")])))
     m.csv, rows 2-4 and 9 (4 rows), column 'rag': 'Green' is not allowed (allowed: red)
     m.csv, row 5, column 'rag': 'Blue' is not allowed (allowed: red)
+    >>> print(counted([Problem("plan.xlsx, sheet 'KPIs'", r, "rag", "?", "red") for r in (7, 8)])[0])
+    plan.xlsx, sheet 'KPIs', rows 7-8 (2 rows), column 'rag': '?' is not allowed (allowed: red)
     """
     groups: dict[tuple, list[Problem]] = {}
     for p in problems:
@@ -67,8 +75,8 @@ def counted(problems: list[Problem]) -> list[str]:
     lines = []
     for same in groups.values():
         rows = sorted({p.row for p in same if p.row is not None})
-        if len(same) == 1 or len(rows) < 2:
-            lines.extend(str(p) for p in same[:1])
+        if len(rows) < 2:
+            lines.extend(dict.fromkeys(str(p) for p in same))  # an exact repeat once
             continue
         spans, start = [], rows[0]
         for before, row in zip(rows, rows[1:] + [None]):
@@ -76,11 +84,9 @@ def counted(problems: list[Problem]) -> list[str]:
                 spans.append(f"{start}" if start == before else f"{start}-{before}")
                 start = row
         where = ", ".join(spans[:-1]) + " and " + spans[-1] if len(spans) > 1 else spans[0]
-        first = str(Problem(same[0].file, None, same[0].column, same[0].value,
-                            same[0].allowed, same[0].what))
-        head, rest = first.split(", ", 1) if ", " in first else first.split(": ", 1)
-        lines.append(f"{head}, rows {where} ({len(rows):,} rows), {rest}" if ", " in first
-                     else f"{head}, rows {where} ({len(rows):,} rows): {rest}")
+        lines.append(same[0].located(f"rows {where} ({len(rows):,} rows)"))
+        if any(p.row is None for p in same):
+            lines.append(str(next(p for p in same if p.row is None)))
     return lines
 
 
@@ -91,9 +97,13 @@ class DataError(PerfkitError):
         self.problems = list(problems)
         count = len(self.problems)
         head = f"{count:,} problem{'s' if count != 1 else ''} in the data:"
-        lines = [head, *(f"  - {p}" for p in self.problems[:MAX_LISTED])]
-        if count > MAX_LISTED:
-            lines.append(f"  ... and {count - MAX_LISTED:,} more (the first {MAX_LISTED} are listed)")
+        # The same problem on many rows is one line naming its rows (an officer fixes it
+        # once), in the order found; every problem stays in ``problems``.
+        distinct = counted(self.problems)
+        lines = [head, *(f"  - {line}" for line in distinct[:MAX_LISTED])]
+        if len(distinct) > MAX_LISTED:
+            lines.append(f"  ... and {len(distinct) - MAX_LISTED:,} more (the first "
+                         f"{MAX_LISTED} are listed)")
         super().__init__("\n".join(lines))
 
 

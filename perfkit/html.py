@@ -40,11 +40,13 @@ class Fragment:
     #: Sections numbered before this fragment's first: inline, each output is a page of its
     #: own to the stylesheet's counters, so the count is carried in (``report.html`` counts).
     before: int = 0
+    #: For JupyterLab only (:func:`perfkit.inline.fields_script`); never on the page.
+    script: str = ""
 
     def _repr_html_(self) -> str:
         from perfkit.inline import wrap
 
-        return wrap(self.html, self.styled, self.before)
+        return wrap(self.html, self.styled, self.before, self.script)
 
     def __str__(self) -> str:
         return self.html

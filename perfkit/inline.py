@@ -5,13 +5,25 @@ the report's stylesheet with every selector put under ``.perfkit-report``: the r
 as it does in ``report.html`` and JupyterLab's own interface is left alone. The exported page
 is unchanged: :func:`unwrap` takes the wrapper off again before nbconvert writes it.
 
-Charts an analyst displays are drawn by JupyterLab's built-in Vega-Lite renderer (the
-``application/vnd.vegalite.v5+json`` mimetype), which ships with JupyterLab and needs no
-network; Altair's default renderer would fetch Vega from a CDN.
+A chart an analyst displays is shown as the page shows it: perfkit's accessible figure
+(title, description, SVG, its figures as a table), as ``text/html``, which JupyterLab ranks
+above the Vega-Lite mimetype (50 against 57; lower wins). The bundle keeps the chart's spec
+too, which is what the page is made from (:func:`perfkit.cells.output_html` reads it first),
+so the published figure is exactly what it was. Altair's default renderer would fetch Vega
+from a CDN.
+
+JupyterLab renders Markdown cells in the browser, without the kernel, so their
+``{{ field }}`` references are filled there: the report's header carries the quarter's fields
+(as JSON, every ``<`` escaped) and a small script that fills them into the rendered Markdown
+of its own notebook, and again whenever a cell is rendered anew (:func:`fields_script`). Each
+value goes in as text, never HTML. JupyterLab runs an output's script only when the output is
+trusted (it was made in this session); the page never has it: :func:`unwrap` takes it off,
+and the page fills fields itself (:mod:`perfkit.cells`).
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -33,6 +45,7 @@ STYLESHEET = Path(__file__).resolve().parent / "templates" / "perfkit_report" / 
 _PAGE = {":root", "html", "body"}
 _WRAPPED = re.compile(rf'\A<div class="{SCOPE}" data-perfkit-inline'
                       r'(?: style="counter-reset: section \d+")?>(?:<style>.*?</style>)?'
+                      r"(?:<script data-perfkit-fields>.*?</script>)?"
                       r"(.*)</div>\Z", re.S)
 
 
@@ -68,15 +81,16 @@ def _stylesheet() -> str:
     return scoped_css(_JUPYTER_RESET + STYLESHEET.read_text(encoding="utf-8"))
 
 
-def wrap(html: str, styled: bool = False, before: int = 0) -> str:
+def wrap(html: str, styled: bool = False, before: int = 0, script: str = "") -> str:
     """A fragment as Jupyter shows it: inside the scope, the first one with the stylesheet.
 
     ``before`` sections come before it in the report: its sections are numbered on from
     there, as in ``report.html``, although each output counts from zero on its own.
+    ``script`` is :func:`fields_script`'s, for JupyterLab only (:func:`unwrap` drops it).
     """
     style = f"<style>{_stylesheet()}</style>" if styled else ""
     count = f' style="counter-reset: section {int(before)}"' if before else ""
-    return f'<div class="{SCOPE}" data-perfkit-inline{count}>{style}{html}</div>'
+    return f'<div class="{SCOPE}" data-perfkit-inline{count}>{style}{script}{html}</div>'
 
 
 def unwrap(html: str) -> str:
@@ -84,30 +98,71 @@ def unwrap(html: str) -> str:
 
     >>> unwrap(wrap("<p>Hi</p>", styled=True)), unwrap(wrap("<p>3</p>", before=2))
     ('<p>Hi</p>', '<p>3</p>')
+    >>> unwrap(wrap("<h1>Q2</h1>", styled=True, script=fields_script({"quarter": 2})))
+    '<h1>Q2</h1>'
     """
     match = _WRAPPED.match(html)
     return match[1] if match else html
 
 
 def vegalite_bundle(spec: dict, **_) -> tuple[dict, dict]:
-    """Altair's renderer for JupyterLab offline: its built-in Vega-Lite mimetype, with the
-    static SVG for viewers that lack it (nbconvert, GitHub)."""
+    """Altair's renderer inside Jupyter, offline: perfkit's accessible figure as HTML (what
+    JupyterLab shows), the chart's spec (what the page is made from), the static SVG for
+    viewers that show neither."""
     import vl_convert
 
+    from perfkit.cells import chart_figure
     from perfkit.charts import spec as styled
 
-    spec = styled(spec)  # perfkit's look, under whatever the chart sets itself
-    return ({"application/vnd.vegalite.v5+json": spec,
-             "image/svg+xml": vl_convert.vegalite_to_svg(spec),
+    drawn = styled(spec)  # perfkit's look, under whatever the chart sets itself
+    figure = chart_figure(spec, f"inline-figure-{next(_FIGURES)}")
+    return ({"application/vnd.vegalite.v5+json": drawn,
+             "text/html": wrap(figure),
+             "image/svg+xml": vl_convert.vegalite_to_svg(drawn),
              "text/plain": "<perfkit chart: run the notebook in JupyterLab to see it>"}, {})
 
 
+#: Inline figures are numbered as the kernel shows them (ids stay unique on the page).
+_FIGURES = itertools.count(1)
+
+
 def use_offline_charts() -> None:
-    """Make Altair draw charts with JupyterLab's own Vega-Lite renderer (no CDN)."""
+    """Make Altair show charts as perfkit's accessible figures, with no CDN."""
     import altair as alt
 
     alt.renderers.register("perfkit", vegalite_bundle)
     alt.renderers.enable("perfkit")
+
+
+def plain_fields(context: dict) -> dict:
+    """The fields as the page prints them, each value plain text (a block field is empty on
+    a notebook's page, as :mod:`perfkit.cells` renders it with no blocks)."""
+    from perfkit.covering import BLOCK_FIELDS
+    from perfkit.html import plain
+
+    return {key: plain_fields(value) if isinstance(value, dict)
+            else "" if key in BLOCK_FIELDS else plain(value)
+            for key, value in context.items()}
+
+
+_FILL_JS = (Path(__file__).resolve().parent / "templates" / "jupyterlab" / "fill_fields.js")
+
+
+def fields_script(context: dict) -> str:
+    """A script that fills ``{{ field }}`` in the notebook's rendered Markdown cells, for
+    JupyterLab (which renders Markdown itself). The values are JSON with ``<``, ``>`` and
+    ``&`` escaped, so nothing in them can end the script; the script puts them in as text.
+
+    >>> s = fields_script({"organisation": "</script><b>"})
+    >>> "</script><b>" in s, s.count("</script>")
+    (False, 1)
+    """
+    import json
+
+    data = json.dumps(plain_fields(context), ensure_ascii=True, sort_keys=True)
+    data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    code = _FILL_JS.read_text(encoding="utf-8").replace("/*FIELDS*/null", data)
+    return f"<script data-perfkit-fields>{code}</script>"
 
 
 def notebook_message(err: BaseException) -> str:

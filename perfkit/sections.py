@@ -75,7 +75,7 @@ class Report:
         return Fragment(f'<header class="report-header">{organisation}'
                         f"<h1>{esc(self.params.heading)}</h1>"
                         f'<nav aria-label="Contents"><ol>{nav}</ol></nav>{download}</header>',
-                        styled=True)
+                        styled=True, script=self._fields_script())
 
     def summary_section(self) -> Fragment:
         return self._numbered(section("summary", "Summary", paragraphs(self.summary.paragraphs)))
@@ -364,6 +364,16 @@ class Report:
         return found
 
     # -- helpers --------------------------------------------------------------------------
+
+    def _fields_script(self) -> str:
+        """Inside IPython, the script that fills the notebook's Markdown ``{{ field }}``s in
+        JupyterLab (:func:`perfkit.inline.fields_script`); elsewhere nothing."""
+        if not _in_ipython():
+            return ""
+        from perfkit.covering import fields
+        from perfkit.inline import fields_script
+
+        return fields_script(fields(self.summary, self.params.organisation))
 
     def _numbered(self, fragment: Fragment, ident: str | None = None) -> Fragment:
         """The fragment told how many sections come before it, so that inline, where each

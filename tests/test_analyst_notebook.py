@@ -115,10 +115,13 @@ def test_paragraph_with_its_field_filled_in(published):
     assert ('<div class="notebook-prose"><p>This quarter 36 milestones were rated, and 86% are '
             "progressing well.</p>") in page
     assert "{{" not in page
+    # JupyterLab's fields script (perfkit.inline.fields_script) is for the notebook only.
+    assert "data-perfkit-fields" not in page and "<script" not in page
 
 
 def test_own_chart_is_a_figure_with_title_description_and_table(published):
     chart = figure_html(published.read_text(), "notebook-figure-1")
+    assert "inline-figure" not in published.read_text()  # made from the spec, not inline HTML
     assert '<title id="notebook-figure-1-title">Milestones in each priority</title>' in chart
     desc = re.search(r'<desc id="notebook-figure-1-desc">([^<]*)</desc>', chart)[1]
     assert desc.startswith("Milestones in each priority. ")

@@ -6,6 +6,8 @@ traceback. One case also runs as a real subprocess, to prove the same of the ins
 
 from __future__ import annotations
 
+import re
+
 import subprocess
 import sys
 from pathlib import Path
@@ -60,17 +62,14 @@ CASES = [
      ["milestones.csv, row 3, column 'title': (blank) is not allowed "
       "(allowed: any text (this cell is required))"]),
     ("duplicate milestone id", edit("milestones", "2022/23,TB2,TB,", "2022/23,TB1,TB,"),
-     ["milestones.csv, row 2, column 'milestone_id': 'TB1' is a duplicate "
-      "(allowed: one row per year and milestone_id)",
-      "milestones.csv, row 3, column 'milestone_id': 'TB1' is a duplicate "
+     # One problem on two rows: one line naming both.
+     ["milestones.csv, rows 2-3 (2 rows), column 'milestone_id': 'TB1' is a duplicate "
       "(allowed: one row per year and milestone_id)",
       # TB2's update now points at nothing, which is true and worth saying.
       "milestone_updates.csv, row 3, column 'milestone_id': 'TB2' is not in the milestones "
       "table for that year (allowed: a milestone_id listed in milestones.csv for 2022/23)"]),
     ("duplicate update", edit("measure_updates", "2022/23,2,TB-M02,", "2022/23,2,TB-M01,"),
-     ["measure_updates.csv, row 2, column 'measure_id': 'TB-M01' is a duplicate "
-      "(allowed: one row per year and quarter and measure_id)",
-      "measure_updates.csv, row 3, column 'measure_id': 'TB-M01' is a duplicate "
+     ["measure_updates.csv, rows 2-3 (2 rows), column 'measure_id': 'TB-M01' is a duplicate "
       "(allowed: one row per year and quarter and measure_id)"]),
     ("update for unknown milestone", edit("milestone_updates", "2022/23,2,TB4,", "2022/23,2,TB40,"),
      ["milestone_updates.csv, row 5, column 'milestone_id': 'TB40' is not in the milestones "
@@ -160,7 +159,8 @@ def test_bad_input_is_named_exactly(name, breaks, expected, sample_copy, capsys)
     assert "Traceback" not in err
     lines = [line.removeprefix("  - ") for line in err.splitlines()[1:]]
     assert lines == [e.format(data=sample_copy) for e in expected]
-    count = len(expected)
+    # The heading counts problems; a line naming N rows is N of them.
+    count = sum(int(m[1]) if (m := re.search(r"\((\d+) rows\)", e)) else 1 for e in expected)
     assert err.splitlines()[0] == f"perfkit: {count} problem{'s' if count > 1 else ''} in the data:"
 
 
@@ -287,3 +287,21 @@ def test_the_installed_cli_exits_2_without_traceback(sample_copy):
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert "'Purple' is not allowed" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_one_problem_on_many_rows_is_one_line_naming_them(sample_copy, capsys):
+    """A spreadsheet's habit (every 'Green' typed 'Verde') is one thing to fix: one line with
+    its rows, beside the other problems, all in one pass."""
+    path = sample_copy / "milestone_updates.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",Green,", ",Verde,"),
+                    encoding="utf-8")
+    edit("milestone_updates", "2022/23,2,TB4,Verde,", "2022/23,2,TB4,Purple,")(sample_copy)
+    code, err = run_check(sample_copy, capsys)
+    assert code == 2 and "Traceback" not in err
+    lines = err.splitlines()
+    assert lines[0] == "perfkit: 31 problems in the data:"
+    assert lines[1:] == [
+        f"  - milestone_updates.csv, rows 2-4, 6-28, 32-34 and 37 "
+        f"(30 rows), column 'rag': 'Verde' is not allowed (allowed: {RAG})",
+        f"  - milestone_updates.csv, row 5, column 'rag': 'Purple' is not allowed "
+        f"(allowed: {RAG})"]

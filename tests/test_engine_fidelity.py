@@ -18,11 +18,9 @@ PAPERMILL = Path(papermill.__file__).parent / "tests" / "notebooks"
 
 #: Notebooks whose outputs only a kernel can give, and why; each is run with `--kernel`.
 KERNEL_ONLY = {
-    # os.kill(os.getpid(), SIGTERM): in-process, that is perfkit's own process (or a batch
-    # worker's), which stops as a scheduler's SIGTERM stops it.
+    # os.kill(os.getpid(), SIGTERM): a kernel dies of it (no output); in-process the cell
+    # fails with OwnProcessError instead, which test_a_cell_cannot_stop_its_own_process runs.
     "Autokill.ipynb": "signals its own process",
-    # Sends messages on the kernel's own sockets through get_ipython().kernel.
-    "update-display-id.ipynb": "uses the kernel's sockets",
 }
 #: Not run here at all: they need a second notebook running at the same time.
 SKIPPED = {"Parallel Execute A.ipynb", "Parallel Execute B.ipynb"}
@@ -136,3 +134,102 @@ def test_one_notebook_cannot_change_the_next(tmp_path):
              signal.getsignal(signal.SIGUSR1))
     assert after == before
     assert "helper" not in sys.modules
+
+
+#: A notebook that runs a cell, then the cell given, then one that must not run.
+RUNNER = """\
+import signal
+import sys
+import nbformat, papermill
+from papermill.engines import papermill_engines
+from papermill.exceptions import PapermillExecutionError
+from perfkit.engine import InProcessEngine
+
+papermill_engines.register("perfkit", InProcessEngine)
+# As a process started from a terminal has them (a job started in the background with "&"
+# inherits SIGINT ignored, and an ignored signal is let through as harmless).
+signal.signal(signal.SIGINT, signal.default_int_handler)
+for number in (signal.SIGTERM, signal.SIGHUP):
+    signal.signal(number, signal.SIG_DFL)
+for name in sys.argv[1:]:
+    try:
+        papermill.execute_notebook(name, name + ".out", engine_name="perfkit",
+                                   kernel_name="python3", progress_bar=False)
+        print(name, "ran")
+    except PapermillExecutionError as err:
+        print(name, "failed in cell", err.exec_count, err.ename, err.evalue)
+print("perfkit carried on")
+"""
+
+SELF_SIGNALS = [
+    "os.kill(os.getpid(), signal.SIGTERM)",
+    "os.kill(os.getpid(), signal.SIGINT)",
+    "os.kill(0, signal.SIGTERM)",
+    "signal.raise_signal(signal.SIGTERM)",
+    "signal.raise_signal(signal.SIGHUP)",
+    "os.killpg(os.getpgid(0), signal.SIGTERM)",
+    "signal.pthread_kill(threading.main_thread().ident, signal.SIGTERM)",
+    "os._exit(3)",
+    "os.abort()",
+]
+
+
+def _notebook(path: Path, source: str) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(code) for code in (
+        "import os, signal, threading\nprint('before')", source, "print('after')")]
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.mark.parametrize("source", SELF_SIGNALS)
+def test_a_cell_cannot_stop_its_own_process(source, tmp_path):
+    """The cell fails, naming what it did; the notebook stops there, as a kernel's death
+    stops it under papermill; the process (perfkit, a batch worker) runs the next notebook.
+    Run in a child process in a session of its own, so a failure cannot reach the tests."""
+    import subprocess
+    import sys
+
+    first = _notebook(tmp_path / "signals.ipynb", source)
+    second = _notebook(tmp_path / "next.ipynb", "print('the next quarter')")
+    done = subprocess.run([sys.executable, "-c", RUNNER, str(first), str(second)],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                          start_new_session=True)
+    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
+    lines = done.stdout.splitlines()
+    assert lines[-3].startswith(f"{first} failed in cell 2 OwnProcessError this cell "), lines
+    assert "its own process" in lines[-3] and "DeadKernelError" in lines[-3]
+    assert lines[-2:] == [f"{second} ran", "perfkit carried on"]
+    outputs = [c for c in nbformat.read(f"{first}.out", as_version=4).cells
+               if c.cell_type == "code"]
+    assert [o.get("text") for o in outputs[0].outputs] == ["before\n"]
+    assert outputs[2].outputs == []  # the run stopped at the failing cell
+
+
+def test_autokill_fails_the_notebook_both_ways(tmp_path):
+    """nbclient's own Autokill.ipynb: a kernel dies; in-process the cell fails. Either way
+    papermill fails the notebook, and only the kernel's process is gone."""
+    kernel, kernel_failed = run(NBCLIENT / "Autokill.ipynb", tmp_path, None)
+    in_process, failed = run(NBCLIENT / "Autokill.ipynb", tmp_path, "perfkit")
+    assert kernel_failed == "DeadKernelError"
+    assert failed == "PapermillExecutionError"
+    assert in_process[0][-1][:2] == ("error", "OwnProcessError")
+
+
+@pytest.mark.parametrize("source, shown", [
+    # The notebook's own handler runs, in a kernel and in-process alike.
+    ("signal.signal(signal.SIGUSR1, lambda n, f: print('handled', n))\n"
+     "os.kill(os.getpid(), signal.SIGUSR1)", f"handled {int(__import__('signal').SIGUSR1)}\n"),
+    # A forked child still ends itself as it means to.
+    ("pid = os.fork()\nif pid == 0:\n    os._exit(7)\nprint(os.waitstatus_to_exitcode("
+     "os.waitpid(pid, 0)[1]))", "7\n"),
+    # Harmless signals, and signal 0 (does the process exist?), go through.
+    ("os.kill(os.getpid(), 0); signal.raise_signal(signal.SIGWINCH); print('fine')", "fine\n"),
+])
+def test_signals_a_kernel_would_survive_still_go_through(source, shown, tmp_path):
+    path = _notebook(tmp_path / "ok.ipynb", source)
+    kernel, kernel_failed = run(path, tmp_path, None)
+    in_process, failed = run(path, tmp_path, "perfkit")
+    assert (failed, kernel_failed) == (None, None)
+    assert in_process == kernel
+    assert in_process[1] == [("stream", "stdout", shown)]

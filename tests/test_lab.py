@@ -2,7 +2,9 @@
 
 One test, as it is slow (JupyterLab, a kernel and a browser): it starts JupyterLab on a free
 localhost port with a token, blocks every request that is not to that server, runs the
-notebook with Run All, and adds one cell showing a report chart through Altair.
+notebook (with the acceptance test's analyst's edits) with Run All, checks that the edits show
+as report.html publishes them (Markdown fields filled, the analyst's chart an accessible
+figure), and adds one cell showing a report chart through Altair.
 """
 
 from __future__ import annotations
@@ -165,17 +167,59 @@ def test_notebook_in_jupyterlab_is_styled_and_charts_draw_offline(lab):
         page.query_selector(".perfkit-report #dashboard-h").scroll_into_view_if_needed()
         page.screenshot(path=str(Path(os.environ.get("LAB_SHOT", "/tmp")) / "lab-dashboard.png"))
 
-        # An analyst's chart from the report, drawn by JupyterLab's Vega-Lite renderer.
+        # The analyst's Markdown paragraph, its fields filled in as on the page; and again
+        # after the analyst edits the cell and renders it anew.
+        filled = "This quarter 36 milestones were rated, and 86% are progressing well."
+        prose = page.locator(".jp-MarkdownCell .jp-RenderedMarkdown p",
+                             has_text="milestones were rated")
+        prose.scroll_into_view_if_needed()
+        page.wait_for_function("t => [...document.querySelectorAll("
+                               "'.jp-MarkdownCell .jp-RenderedMarkdown p')]"
+                               ".some(p => p.textContent === t)", arg=filled, timeout=30_000)
+        prose.dblclick()  # the editor, showing the fields as typed
+        page.click(".jp-MarkdownCell.jp-mod-active .cm-content")
+        page.keyboard.press("Control+End")
+        page.keyboard.type(" {{ measures.met }} met.")
+        page.keyboard.press("Shift+Enter")
+        page.wait_for_function("t => [...document.querySelectorAll("
+                               "'.jp-MarkdownCell .jp-RenderedMarkdown p')]"
+                               ".some(p => p.textContent === t)",
+                               arg=filled + " 16 met.", timeout=30_000)
+        # The values went in as text: no element but perfkit's spans inside the paragraph.
+        assert prose.evaluate("p => [...p.children].every(c => c.matches("
+                              "'span[data-perfkit-field]'))")
+
+        # The analyst's own chart: perfkit's accessible figure, as on the page, not
+        # JupyterLab's Vega drawing.
+        own = page.locator(".jp-OutputArea-output .perfkit-report figure.chart",
+                           has_text="Milestones in each priority")
+        own.scroll_into_view_if_needed()
+        assert own.locator("figcaption").text_content().startswith("Milestones in each priority. ")
+        assert own.locator("svg title").first.text_content() == "Milestones in each priority"
+        assert own.locator("details table tr").count() == 1 + 3  # header, three priorities
+        drawn = own.locator(".chart-wide svg").evaluate("e => e.getBoundingClientRect().width")
+        assert drawn > 100
+        assert not page.query_selector(".jp-RenderedVegaCommon5")
+        page.locator(".jp-MarkdownCell .jp-RenderedMarkdown p",
+                     has_text="milestones were rated").scroll_into_view_if_needed()
+        page.screenshot(path=str(Path(os.environ.get("LAB_SHOT", "/tmp")) / "lab-analyst.png"))
+
+        # A chart of the report's, shown from a new cell: an accessible figure too.
         page.click(".jp-Notebook .jp-Cell:last-child")
         page.keyboard.press("Escape")
         page.keyboard.press("b")
         page.keyboard.press("Enter")
         page.keyboard.type('report.figures()["chart-measures"].chart')
         page.keyboard.press("Shift+Enter")
-        drawn = page.wait_for_selector(".jp-RenderedVegaCommon5 canvas, "
-                                       ".jp-RenderedVegaCommon5 svg", timeout=60_000)
-        assert drawn.evaluate("e => e.getBoundingClientRect().width") > 100
-        assert not page.query_selector(".jp-RenderedVegaCommon5 .vega-embed-error, "
+        inline = ".jp-OutputArea-output .perfkit-report figure.chart[id^='inline-figure-']"
+        page.wait_for_function(f"document.querySelectorAll(\"{inline}\").length == 2",
+                               timeout=60_000)
+        shown = page.locator(inline).last
+        assert shown.locator("svg title").first.text_content().startswith("Measures")
+        shown.scroll_into_view_if_needed()
+        assert shown.locator(".chart-wide svg").evaluate(
+            "e => e.getBoundingClientRect().width") > 100
+        assert not page.query_selector(".jp-RenderedVegaCommon5, "
                                        "[data-mime-type='application/vnd.jupyter.stderr']")
         browser.close()
     assert outside == []
