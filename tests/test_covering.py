@@ -143,3 +143,19 @@ def test_bad_risk_level_is_named(sample_copy, capsys):
     assert main(["check", str(sample_copy)]) == 2
     assert ("risks.csv, row 2, column 'impact': 'Severe' is not allowed "
             "(allowed: H, M or L (or high, medium, low))") in capsys.readouterr().err
+
+
+def test_the_print_copy_comes_from_the_same_build_and_links_to_the_pdf(tmp_path, sample,
+                                                                        summary):
+    from perfkit.covering import build_covering
+
+    source = tmp_path / "cover.md"
+    source.write_text("# Q{{ quarter }}\n\nSee [the appendix]({{ appendix }}).\n\n"
+                      "{{ risk_table }}\n", encoding="utf-8")
+    build = dict(organisation="Chesterfield Borough Council", plan_span=None, title="Cover")
+    web = build_covering(source, summary, sample.risks, **build)
+    both = build_covering(source, summary, sample.risks, print_appendix="report.pdf", **build)
+    assert web.print_body is None and both.body == web.body
+    assert 'href="report.html"' in both.body and 'href="report.pdf"' not in both.body
+    assert both.print_body == web.body.replace('href="report.html"', 'href="report.pdf"')
+    assert 'id="chart-risks"' in both.print_body  # the risk table and matrix, drawn once

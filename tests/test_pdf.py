@@ -211,3 +211,34 @@ def test_pdf_without_weasyprint_fails_before_any_kernel_starts(tmp_path):
     assert "--pdf needs WeasyPrint: pip install -e '.[pdf]'" in done.stderr
     assert "Traceback" not in done.stderr
     assert not list(tmp_path.rglob("report.*"))
+
+
+PAGE = ('<!DOCTYPE html><html lang="en-GB"><title>Cover</title><h1>Quarter 2</h1>'
+        '<p>Thirty-one milestones are progressing well.</p></html>')
+
+
+def _reader(pdf: bytes) -> PdfReader:
+    import io
+
+    return PdfReader(io.BytesIO(pdf))
+
+
+def _text(pdf: bytes) -> str:
+    return "".join(page.extract_text() for page in _reader(pdf).pages)
+
+
+def test_a_pdf_drawn_beside_the_run_is_the_pdf_drawn_here(tmp_path, monkeypatch):
+    import tempfile
+
+    from perfkit.pdf import PendingPdf, to_pdf
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # its page file, removed once taken
+    pending = PendingPdf(PAGE)
+    made = pending.result()
+    assert made.startswith(b"%PDF-")
+    assert _text(made) == _text(to_pdf(PAGE))
+    assert _reader(made).trailer["/Root"]["/MarkInfo"]["/Marked"]  # tagged, as to_pdf makes it
+    assert list(tmp_path.iterdir()) == []
+    cancelled = PendingPdf(PAGE)
+    cancelled.cancel()
+    assert list(tmp_path.iterdir()) == []
