@@ -109,8 +109,7 @@ def vegalite_bundle(spec: dict, **_) -> tuple[dict, dict]:
     """Altair's renderer inside Jupyter, offline: perfkit's accessible figure as HTML (what
     JupyterLab shows), the chart's spec (what the page is made from), the static SVG for
     viewers that show neither."""
-    import vl_convert
-
+    from perfkit import vega
     from perfkit.cells import chart_figure
     from perfkit.charts import spec as styled
 
@@ -118,7 +117,7 @@ def vegalite_bundle(spec: dict, **_) -> tuple[dict, dict]:
     figure = chart_figure(spec, f"inline-figure-{next(_FIGURES)}")
     return ({"application/vnd.vegalite.v5+json": drawn,
              "text/html": wrap(figure),
-             "image/svg+xml": vl_convert.vegalite_to_svg(drawn),
+             "image/svg+xml": vega.to_svg(drawn),
              "text/plain": "<perfkit chart: run the notebook in JupyterLab to see it>"}, {})
 
 

@@ -21,6 +21,8 @@ import struct
 # "pid" of the process that owns the helper and its "child" (a Popen); or "here": the pid
 # of a process that draws its own charts.
 _helper: dict = {}
+# "pid" of the process whose own vl-convert engine has started (drawn here at least once).
+_engine: dict = {}
 
 
 def start() -> None:
@@ -30,6 +32,10 @@ def start() -> None:
     """
     if _helper.get("pid") == os.getpid() or not helpers_wanted():
         return
+    _spawn()
+
+
+def _spawn() -> None:
     import subprocess
     import sys
 
@@ -53,6 +59,13 @@ def draw_here() -> None:
         _helper["child"].stdin.close()
         _helper["child"].stdout.close()
     _helper.clear()
+    if _engine.get("pid", os.getpid()) != os.getpid():
+        # Forked from a process whose engine had started: the engine's thread did not come
+        # through the fork, so a chart drawn here would wait for it for ever. A fresh
+        # interpreter draws instead (one per worker, as when the engine is cold).
+        _spawn()
+        if "child" in _helper:
+            return
     _helper["here"] = os.getpid()
 
 
@@ -76,6 +89,7 @@ def to_svg(spec: dict) -> str:
             raise answer
     import vl_convert
 
+    _engine["pid"] = os.getpid()
     return vl_convert.vegalite_to_svg(spec)
 
 

@@ -50,3 +50,32 @@ def test_stop_ends_and_reaps_the_helper(helper):
         pytest.skip("one core: charts are drawn in this process")
     vega.stop()
     assert not os.path.exists(f"/proc/{helper}")
+
+
+FORKED = """
+import multiprocessing, sys
+from perfkit import vega
+BAR = {bar!r}
+vega.to_svg(BAR)  # no helper here: this process's own engine starts
+
+def worker():
+    vega.draw_here()  # as a batch's worker does when it starts
+    return vega.to_svg(BAR)
+
+with multiprocessing.get_context("fork").Pool(1) as pool:
+    print(pool.apply_async(worker).get(timeout=30)[:4])
+"""
+
+
+def test_a_worker_forked_after_the_engine_started_still_draws(tmp_path):
+    # A batch forked from a process that had drawn a chart itself (a test process, an
+    # analyst's session) once waited for ever: the engine's thread does not survive a fork.
+    import subprocess
+    import sys
+
+    script = tmp_path / "forked.py"
+    script.write_text(FORKED.format(bar=BAR))
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "<svg"
