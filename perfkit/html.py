@@ -228,10 +228,11 @@ def spec_figure(vega_lite: dict, title: str, description: str, data: pd.DataFram
         f'aria-label="Chart: {esc(title)}">{_svg(layout(spec), title, description, name)}</div>'
         for fit_name, layout, name in (("wide", fit.for_page, ident),
                                        ("narrow", fit.for_phone, f"{ident}-narrow")))
+    # The SVG draws the title; the caption names the figure for screen readers, once: a
+    # description made by perfkit already opens with the title.
+    caption = description if description.startswith(title) else f"{title}. {description}"
     return (f'<figure class="chart" id="{ident}">'
-            # The SVG draws the title; the caption names the figure for screen readers.
-            f'<figcaption class="visually-hidden">{esc(title)}. {esc(description)}'
-            f'</figcaption>{drawings}'
+            f'<figcaption class="visually-hidden">{esc(caption)}</figcaption>{drawings}'
             f"<details><summary>{esc(title)}: the figures as a table</summary>"
             f"{frame_table(title, data)}"
             "</details></figure>")

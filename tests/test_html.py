@@ -25,3 +25,24 @@ from perfkit.html import clean
 ])
 def test_clean(text, expected):
     assert clean(text) == expected
+
+
+@pytest.mark.parametrize("description, caption", [
+    # perfkit's own descriptions open with the title: said once, not twice
+    ("Milestones by status. All priorities: 31 green.", "Milestones by status. All priorities: 31 green."),
+    # an analyst's own description does not: the title comes first
+    ("31 of 36 are green.", "Milestones by status. 31 of 36 are green."),
+])
+def test_a_figures_caption_names_it_once(description, caption):
+    import re
+
+    import pandas as pd
+
+    from perfkit.html import spec_figure
+
+    spec = {"data": {"values": [{"a": 1, "b": "x"}]}, "mark": "bar",
+            "encoding": {"x": {"field": "a", "type": "quantitative"},
+                         "y": {"field": "b", "type": "nominal"}}}
+    page = spec_figure(spec, "Milestones by status", description,
+                       pd.DataFrame({"a": [1], "b": ["x"]}), "chart-x")
+    assert re.search(r"<figcaption[^>]*>(.*?)</figcaption>", page)[1] == caption
