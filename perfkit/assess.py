@@ -344,6 +344,9 @@ def _measure_rows(dataset: Dataset, periods: list[tuple[str, int]] | None, *,
     profile, profile_names = _texts(_column(plan, "profile"), str.lower)
     profile_names = _with(profile_names, Profile.SNAPSHOT.value)
     profile = profile[at]
+    # As the plan declares it: travel compares a cumulative figure by its share of the bar
+    # even where a quarter's own target makes its check a snapshot.
+    declared = profile_names[profile]
     # A quarter's own target is that quarter's bar as it stands, so never pro rata.
     profile[own | (profile == _code(profile_names, ""))] = _code(profile_names,
                                                                  Profile.SNAPSHOT.value)
@@ -371,6 +374,7 @@ def _measure_rows(dataset: Dataset, periods: list[tuple[str, int]] | None, *,
         for name in ("frequency", "polarity", "profile", "value", "tolerance", "low_target"):
             codes, names = coded[name]
             rows[name] = pd.Series(names[codes], dtype=text)
+        rows["declared_profile"] = pd.Series(declared, dtype=text)
         rows["officer_rag"] = pd.Series(_pick(updates, "rag", now), dtype=text)
         rows["comment"] = pd.Series(_pick(updates, "comment", now), dtype=text)
         for column in ("action", "forecast"):  # kept only when the data has the column

@@ -100,8 +100,9 @@ def measure_travel(now: pd.DataFrame, then: pd.DataFrame | None, *,
         target = parse_target(row.bar_text)
         a = parse_value(row.value, target.duration_unit).number
         b = parse_value(value_then, target.duration_unit).number if value_then else None
+        declared = getattr(row, "declared_profile", row.profile)
         if (a is not None and b is not None and not same_point
-                and row.profile == Profile.CUMULATIVE.value):
+                and Profile.CUMULATIVE.value in (row.profile, declared)):
             a, b = _share(a, row.bar), _share(b, bar_then)
         if a is None or b is None:
             found.append(None)
