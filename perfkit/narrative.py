@@ -287,6 +287,8 @@ def change_paragraph(rollup: Rollup, changes: list[Change], milestones: pd.DataF
             parts.append(sentence(
                 f"{say(up, style)} {_noun(scheme, Part.MILESTONES, up)} moved to a better "
                 f"{scheme.nouns.rating} and {say(down, style)} to a worse one."))
+    if parts:  # the sentence runs on after the colon
+        parts[0] = parts[0][:1].lower() + parts[0][1:]
     return "Since the previous quarter: " + " ".join(parts) + year_before
 
 

@@ -94,3 +94,33 @@ def test_exceptions_without_an_action_are_data_problems(q2):
     unacted = issues[issues["issue"] == "no_action"]
     # Exceptions: A1 (has one), A2, A4, M1 (has one), M2.
     assert sorted(unacted["id"]) == ["A2", "A4", "M2"]
+
+
+def test_a_cumulative_measure_with_its_own_quarter_targets_is_compared_by_its_share(tmp_path):
+    # Council tax collected, cumulative, with the council's own profile for each quarter:
+    # 28.2% of a 28% bar at Q1, then 55.8% of a 56% bar at Q2. The figure rose but fell
+    # behind its profile, so it declined; read as raw values it once "improved".
+    import shutil
+    from pathlib import Path
+
+    import pandas as pd
+
+    data = tmp_path / "example"
+    shutil.copytree(Path(__file__).parents[1] / "data" / "example", data)
+    plan = pd.read_csv(data / "measures.csv", dtype=str, keep_default_na=False)
+    this_year = (plan["measure_id"] == "MC-M2") & (plan["year"] == "2023/24")
+    plan.loc[this_year, ["q1_target", "q2_target", "q3_target", "q4_target"]] = [
+        "28%", "56%", "83%", "97%"]
+    plan.to_csv(data / "measures.csv", index=False)
+
+    quarter = summarise(load_dataset(data), "2023/24", 2)
+    rows = quarter.movement.measures.set_index("measure_id")
+    assert rows.loc["MC-M2", "vs_previous_quarter"] == Travel.DECLINED
+    assert rows.loc["MC-M2", "vs_last_year"] == Travel.DECLINED  # 55.8% against 56.5%
+
+
+def test_the_change_paragraph_runs_on_after_its_colon(q2):
+    changes = q2.paragraphs[-1]
+    assert changes.startswith("Since the previous quarter: ")
+    after = changes.removeprefix("Since the previous quarter: ")
+    assert after[:1].islower(), changes
