@@ -317,17 +317,14 @@ class Report:
         if rollup.overall.measures.total:
             found["chart-measures"] = charts.measures_by_status(rollup)
         history = [*self.summary.history, rollup]
-        if len(history) >= 2:
-            if has_milestones:
-                found["chart-rag-trend"] = charts.rag_by_quarter(history)
-            values = self._measure_history()
-            # One panel per measure: past the limit the chart would take minutes and
-            # gigabytes to draw and print, so trends() lists the values instead.
-            if (len(values) and not self._across_years
-                    and values["measure"].nunique() <= MAX_TREND_PANELS):
-                found["chart-measure-trend"] = charts.measure_trends(values, self.params.year)
+        if len(history) >= 2 and has_milestones:
+            found["chart-rag-trend"] = charts.rag_by_quarter(history)
         if self._across_years:
             found.update(self._history_figures())
+        elif len(history) >= 2:
+            # Earlier quarters of this year only: the measures are charted as across years,
+            # priority by priority in page-sized charts, so a long plan still prints whole.
+            found.update(self._measure_history_figures())
         return found
 
     @property
@@ -339,15 +336,28 @@ class Report:
         """The headline figures and each measure over every quarter held, across years."""
         from perfkit import history
 
-        timeline = self.summary.timeline
-        first, last = timeline[0][0], timeline[-1][0]
-        span = (f"{history.period(first.year, first.quarter)} to "
-                f"{history.period(last.year, last.quarter)}")
         found = {}
-        points = history.headline_points([r for _, r in timeline])
+        points = history.headline_points([r for _, r in self.summary.timeline])
         if len(points):
             found["chart-headline-history"] = history.headline_history(
-                points, f"Headline figures in each quarter, {span}")
+                points, f"Headline figures in each quarter, {self._span()}")
+        return found | self._measure_history_figures()
+
+    def _span(self) -> str:
+        """The quarters the timeline holds, first to last ("Q1 2021/22 to Q2 2023/24")."""
+        from perfkit import history
+
+        first, last = self.summary.timeline[0][0], self.summary.timeline[-1][0]
+        return (f"{history.period(first.year, first.quarter)} to "
+                f"{history.period(last.year, last.quarter)}")
+
+    def _measure_history_figures(self) -> dict[str, charts.Figure]:
+        """Each measure against its target over every quarter held, one or more page-sized
+        charts per priority."""
+        from perfkit import history
+
+        timeline, span = self.summary.timeline, self._span()
+        found = {}
         values = history.measure_points([q for q, _ in timeline])
         # Past the limit the charts would take minutes to draw: trends() lists the values.
         if len(values) and values["measure"].nunique() <= MAX_TREND_PANELS:

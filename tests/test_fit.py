@@ -51,7 +51,7 @@ def _summary(tmp_path):
 def test_every_chart_is_fitted_for_a_phone(tmp_path):
     figures = _summary(tmp_path).figures()
     assert {"chart-milestones", "chart-measures", "chart-rag-trend",
-            "chart-measure-trend"} <= set(figures)
+            "chart-measure-history-1"} <= set(figures)
     for ident, figure in figures.items():
         spec = figure.chart.to_dict()
         page, phone = fit.for_page(spec), fit.for_phone(spec)
@@ -111,7 +111,11 @@ CHARTS = """() => [...document.querySelectorAll('.chart-svg')]
 def test_long_names_wrap_and_every_chart_fits(browser, long_report, width):
     seen = visit(browser, long_report, width=width)
     charts = seen.page.evaluate(CHARTS)
-    assert len(charts) == 4  # the dashboard's two and the two trend charts
+    # the dashboard's two, the RAG trend, and the measures priority by priority
+    ids = seen.page.eval_on_selector_all("figure.chart", "fs => fs.map(f => f.id)")
+    assert ids[:3] == ["chart-milestones", "chart-measures", "chart-rag-trend"]
+    assert len(ids) > 3 and all(i.startswith("chart-measure-history-") for i in ids[3:])
+    assert len(charts) == len(ids)
     for chart in charts:
         assert chart["cut"] == []
         assert chart["left"] >= 0 and chart["right"] <= width and not chart["scrolls"]

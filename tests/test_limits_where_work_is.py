@@ -129,7 +129,7 @@ def test_more_trend_panels_than_the_limit_are_listed_as_a_table(tmp_path, sample
                           text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     page = (tmp_path / "out" / "2022-23-Q2" / "report.html").read_text(encoding="utf-8")
-    assert 'id="chart-measure-trend"' not in page
+    assert 'id="chart-measure-history-1"' not in page and 'id="chart-measure-trend"' not in page
     said = re.search(rf"drawn for up to {MAX_TREND_PANELS} measures \(MAX_TREND_PANELS\); "
                      r"this plan has (\d+), so their values are listed in this table", page)
     assert said and int(said[1]) >= MAX_TREND_PANELS + 5
