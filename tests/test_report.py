@@ -109,7 +109,10 @@ def test_two_params_files_render_in_parallel_with_a_line_each_in_a_log(tmp_path,
         assert sorted(p.name for p in (out / slug).iterdir()) == [
             "figures.csv", "report.html", "report.ipynb", "summary.json"]
     q2_page = (out / "2022-23-Q2" / "report.html").read_text()
-    assert q2_page.count('class="chart"') == 4  # dashboard and two trend charts
+    # the dashboard's two, the RAG trend, and the measures priority by priority
+    ids = re.findall(r'<figure class="chart" id="([^"]+)"', q2_page)
+    assert ids[:3] == ["chart-milestones", "chart-measures", "chart-rag-trend"]
+    assert len(ids) > 3 and all(i.startswith("chart-measure-history-") for i in ids[3:])
     assert "Since last quarter" in q2_page and "Declined" in q2_page and "Improved" in q2_page
     assert json.loads((out / "2022-23-Q1" / "summary.json").read_text())["quarter"] == 1
 
