@@ -79,14 +79,7 @@ def run(path: Path, folder: Path, engine: str | None):
     return (outputs(nbformat.read(out, as_version=4)) if out.exists() else None), failed
 
 
-# Seconds each takes on a quiet machine (they wait out an interrupt or a save), for the
-# suite's ordering only: started first, they overlap with the rest.
-SLOW_NOTEBOOKS = {"Interrupt.ipynb": 20, "keyboard_interrupt.ipynb": 20, "test_autosave.ipynb": 6}
-
-
-@pytest.mark.parametrize("path", [
-    pytest.param(p, marks=pytest.mark.slow(SLOW_NOTEBOOKS[p.name])) if p.name in SLOW_NOTEBOOKS
-    else p for p in notebooks()], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", notebooks(), ids=lambda p: p.name)
 def test_same_outputs_in_process_as_in_a_kernel(path, tmp_path):
     for extra in path.parent.glob("*.png"):  # Inline Image.ipynb reads one beside it
         shutil.copy(extra, tmp_path)

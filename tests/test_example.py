@@ -81,7 +81,6 @@ EXPECTED_PERSISTENT = [
 ]
 
 
-@pytest.mark.slow(10)  # its module's render, for the suite's ordering
 def test_the_example_tells_the_story_over_time(batch):
     summary = json.loads((batch / "2023-24-Q2" / "summary.json").read_text(encoding="utf-8"))
     assert summary["travel"] == EXPECTED_TRAVEL
@@ -147,7 +146,6 @@ def pdf_pages(pdf: Path) -> list[tuple[float, list[tuple[float, float, str]]]]:
             for _, h, body in _PAGE.findall(done.stdout)]
 
 
-@pytest.mark.slow(20)  # its module's render, for the suite's ordering
 def test_a_long_plans_charts_over_time_each_fit_a_printed_page(long_pdf):
     pages = pdf_pages(long_pdf)
     keys = []
