@@ -181,12 +181,7 @@ def isolated() -> Iterator[None]:
     logged = {id(lg): (lg, lg.level, list(lg.handlers), lg.propagate, lg.disabled)
               for lg in loggers}
     disabled = logging.root.manager.disable
-    handlers = {}
-    for number in signal.valid_signals():
-        try:
-            handlers[number] = signal.getsignal(number)
-        except (OSError, ValueError):
-            pass
+    handlers = _signal_handlers()
     libraries = _library_state()
     sys.path.insert(0, folder)  # as a kernel started in the notebook's folder has it
     # As in a fresh kernel: the root logger has no handler (records reach the cell's stderr
@@ -259,6 +254,17 @@ def _forget_modules(folder: str, new: set[str], path: list[str]) -> None:
             first = os.path.relpath(where, folder).split(os.sep)[0]
             if first == top or first.split(".")[0] == top:
                 del sys.modules[name]
+
+
+def _signal_handlers() -> dict[int, object]:
+    """Each signal's handler as it stands, where Python can read it."""
+    handlers = {}
+    for number in signal.valid_signals():
+        try:
+            handlers[number] = signal.getsignal(number)
+        except (OSError, ValueError):
+            pass
+    return handlers
 
 
 def _library_state() -> dict:
@@ -527,12 +533,7 @@ def _own_process() -> Iterator[None]:
         # The caller of the guard. perfkit's own code passes: its stop handlers end the
         # process on purpose (os._exit after a scheduler's SIGTERM).
         return not sys._getframe(2).f_code.co_filename.startswith(package)
-    handlers = {}
-    for number in signal.valid_signals():
-        try:
-            handlers[number] = signal.getsignal(number)
-        except (OSError, ValueError):
-            pass
+    handlers = _signal_handlers()
 
     def reaches_us(signum) -> bool:
         number = int(signum)
