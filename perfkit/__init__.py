@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import importlib
 
+from perfkit.deferred import defer_iri_grammar
+
 __version__ = "0.1.0"
+
+defer_iri_grammar()  # 1.1 s of every process where JupyterLab is installed: see perfkit.deferred
 
 # Names are imported on first use (PEP 562): papermill imports perfkit.engine, and so this
 # package, in every papermill run, which must not pay for pandas.
