@@ -164,18 +164,25 @@ def measure_history(values: pd.DataFrame, title: str) -> Figure:
                      alt.Tooltip("value_text:N", title="Value"),
                      alt.Tooltip("bar_text:N", title="Target")])
         target = base.mark_line(strokeDash=[6, 4], color="#0b0c0c").encode(y="shown_bar:Q")
-        panels.append(alt.layer(line, target).transform_filter(
-            alt.FieldEqualPredicate(field="measure", equal=name)).properties(
+        # Properties, transform and config given at construction, not by chained calls:
+        # each chained call deep-copies the whole chart (Altair), which made these charts
+        # the costliest part of a long plan's report.
+        panels.append(alt.layer(
+            line, target,
+            transform=[alt.FilterTransform(alt.FieldEqualPredicate(field="measure",
+                                                                   equal=name))],
             width=width, height=PANEL_HEIGHT,
-            title=alt.TitleParams(_lines(str(name), lines), fontSize=11,
-                                  anchor="start", color="#0b0c0c")))
-    chart = alt.concat(*panels, columns=columns, data=drawn.drop(columns=["unit"])).properties(
+            title=alt.TitleParams(_lines(str(name), lines), fontSize=11, anchor="start",
+                                  color="#0b0c0c")))
+    chart = alt.concat(
+        *panels, columns=columns, data=drawn.drop(columns=["unit"]),
         title=alt.TitleParams(label_lines(title, TITLE_CHARS),
                               subtitle=label_lines(KEY, TITLE_CHARS)),
-        description=description) \
-        .configure(font=FONT).configure_axis(titleColor="#0b0c0c", labelColor="#0b0c0c") \
-        .configure_title(color="#0b0c0c", fontSize=15, anchor="start", subtitleColor="#0b0c0c",
-                         subtitleFontSize=12)
+        description=description,
+        config=alt.Config(font=FONT,
+                          axis=alt.AxisConfig(titleColor="#0b0c0c", labelColor="#0b0c0c"),
+                          title=alt.TitleConfig(color="#0b0c0c", fontSize=15, anchor="start",
+                                                subtitleColor="#0b0c0c", subtitleFontSize=12)))
     return Figure(chart, title, description, values, measure_history_table(values))
 
 
