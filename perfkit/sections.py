@@ -93,7 +93,8 @@ class Report:
         intro = (f"The charts show {' and '.join(shown)}, for the whole plan and for each "
                  "priority. Each bar is labelled with its number, and each chart's figures "
                  "are also given as a table below it.")
-        figures = self.figures()
+        # Only the dashboard's own charts: the trend charts are built by trends().
+        figures = self._changed(self._dashboard_figures())
         parts = [f"<p>{esc(intro)}</p>", self._headline_table(), self._travel_table(),
                  *(figure(figures[ident], ident) for ident in ("chart-milestones", "chart-measures")
                    if ident in figures)]
@@ -304,18 +305,27 @@ class Report:
         >>> list(r.figures()), type(r.figures()["chart-measures"].chart).__name__
         (['chart-milestones', 'chart-measures'], 'LayerChart')
         """
-        return {ident: self._figures.get(ident, fig)
-                for ident, fig in self._own_figures().items()}
+        return self._changed(self._own_figures())
+
+    def _changed(self, found: dict[str, charts.Figure]) -> dict[str, charts.Figure]:
+        """perfkit's figures with those the analyst changed (:meth:`use_figure`) in their place."""
+        return {ident: self._figures.get(ident, fig) for ident, fig in found.items()}
+
+    def _dashboard_figures(self) -> dict[str, charts.Figure]:
+        """The dashboard's charts: this quarter's milestones and measures."""
+        rollup = self.summary.rollup
+        found = {}
+        if rollup.overall.milestones.total:  # a scheme may have none
+            found["chart-milestones"] = charts.milestones_by_rag(rollup)
+        if rollup.overall.measures.total:
+            found["chart-measures"] = charts.measures_by_status(rollup)
+        return found
 
     def _own_figures(self) -> dict[str, charts.Figure]:
         """perfkit's own charts, as it builds them."""
         rollup = self.summary.rollup
-        has_milestones = bool(rollup.overall.milestones.total)  # a scheme may have none
-        found = {}
-        if has_milestones:
-            found["chart-milestones"] = charts.milestones_by_rag(rollup)
-        if rollup.overall.measures.total:
-            found["chart-measures"] = charts.measures_by_status(rollup)
+        has_milestones = bool(rollup.overall.milestones.total)
+        found = self._dashboard_figures()
         history = [*self.summary.history, rollup]
         if len(history) >= 2 and has_milestones:
             found["chart-rag-trend"] = charts.rag_by_quarter(history)
