@@ -4,14 +4,23 @@ The PDF is made from the very page that ``report.html`` holds, laid out by the s
 print rules (``@page`` margin boxes, running strings, page breaks). WeasyPrint's PDF/UA-1
 variant tags the structure, sets the language and the title from the page's ``<html lang>``
 and ``<title>``, asks viewers to show that title, and bookmarks every heading. Nothing is
-fetched: the page holds everything it draws, and any other URL is refused.
+fetched: the page holds everything it draws, and any other URL is refused. Where WeasyPrint
+breaks a table row as the print rules forbid, the page is laid out again (:func:`paginate`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from perfkit.errors import RenderError
+
+if TYPE_CHECKING:  # WeasyPrint is the pdf extra, imported only when a PDF is drawn
+    from xml.etree.ElementTree import Element
+
+    from weasyprint import HTML
+    from weasyprint.document import Document
 
 # Debian's names for what WeasyPrint loads at import time (see the Makefile's `pdf` target).
 SYSTEM_PACKAGES = "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"
@@ -64,8 +73,109 @@ def to_pdf(page: str) -> bytes:
     # Charts are inline SVG and fonts are the system's: a data: URL is all a page may load,
     # so an officer's link can never make the renderer reach out.
     fetcher = URLFetcher(allowed_protocols={"data"}, timeout=1)
-    document = HTML(string=chart_alternatives(page), url_fetcher=fetcher, media_type="print")
-    return document.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=False)
+    html = HTML(string=chart_alternatives(page), url_fetcher=fetcher, media_type="print")
+    options = {"pdf_variant": "pdf/ua-1", "uncompressed_pdf": False}
+    return paginate(html, **options).write_pdf(**options)
+
+
+def paginate(html: HTML, **options: Any) -> Document:
+    """The page laid out by WeasyPrint, then laid out again while a table row is broken in a
+    way the print rules ask it to avoid and WeasyPrint cannot (see :func:`row_breaks`).
+
+    Each pass forces a page break before one element the pass before found; layout before
+    that element stays as it was. A pass is kept only when it leaves fewer broken rows, so a
+    repair never makes the paper worse. A page with no broken row is laid out once.
+    """
+    document = html.render(**options)
+    found = row_breaks(document, html.etree_element)
+    for _ in range(_MAX_REPAIRS):
+        if not found:
+            break
+        element, style = found[0], found[0].get("style")
+        element.set("style", f"{style}; break-before: page" if style else "break-before: page")
+        again = html.render(**options)
+        still = row_breaks(again, html.etree_element)
+        if len(still) >= len(found):
+            if style is None:
+                del element.attrib["style"]
+            else:
+                element.set("style", style)
+            break
+        document, found = again, still
+    return document
+
+
+# Each repair lays the whole page out again (about 2 s for a long report): a bound on the cost.
+_MAX_REPAIRS = 4
+_ITEMS = ("li", "p")
+
+
+def row_breaks(document: Document, root: Element) -> list[Element]:
+    """The elements (in page order) before which a forced page break mends a broken row.
+
+    Two breaks WeasyPrint makes although report.css asks it not to, because it never goes
+    back inside a row that is already placed:
+
+    - a long milestone's row (which may continue overleaf) that starts at a page's foot with
+      only part of its cells, its badge there and its title overleaf: the row goes overleaf;
+    - a table's last row alone under the repeated header, after a long row that fills the
+      page before (``break-before: avoid`` cannot move that row's tail): the last item of that
+      row's note goes overleaf, so the last row has company.
+
+    Reads WeasyPrint's layout boxes (``Page._page_box``); where a version lacks them, nothing
+    is found and the page prints as first laid out.
+    """
+    from weasyprint.formatting_structure import boxes
+
+    before = {}  # a table's last row -> the row before it
+    for body in root.iter("tbody"):
+        body_rows = [r for r in body if r.tag == "tr"]
+        if len(body_rows) > 1:
+            before[body_rows[-1]] = body_rows[-2]
+    seen: set = set()  # rows placed on an earlier page
+    last_page: dict = {}  # rows on the page before -> their box there
+    found = []
+    for page in document.pages:
+        page_box = getattr(page, "_page_box", None)
+        if page_box is None:
+            return []
+        here = {}
+        for table in _boxes(page_box, boxes.TableBox):
+            rows = [row for group in table.children if not (group.is_header or group.is_footer)
+                    for row in group.children]
+            for index, row in enumerate(rows):
+                here[row.element] = row
+                if row.element in seen:
+                    continue  # a row continued from the page before
+                if index and any(getattr(cell, "empty", False) and _has_text(cell.element)
+                                 for cell in row.children):
+                    found.append(row.element)
+                previous = before.get(row.element)
+                if len(rows) == 1 and previous in last_page:
+                    tail = last_page[previous]
+                    items = [box.element for box in _boxes(tail, boxes.BlockBox, _ITEMS)]
+                    if (tail.style["break_inside"] not in ("avoid", "avoid-page")
+                            and len(items) > 1):
+                        found.append(items[-1])
+        seen.update(here)
+        last_page = here
+    return found
+
+
+def _boxes(box: Any, kind: type, tags: tuple[str, ...] | None = None) -> Iterator[Any]:
+    """The boxes of ``kind`` (with one of ``tags``, if given) inside ``box``, in order, not
+    looking inside those found nor inside lines of text."""
+    from weasyprint.formatting_structure import boxes
+
+    for child in getattr(box, "children", ()):
+        if isinstance(child, kind) and (tags is None or child.element_tag in tags):
+            yield child
+        elif not isinstance(child, boxes.LineBox):
+            yield from _boxes(child, kind, tags)
+
+
+def _has_text(element: Element) -> bool:
+    return bool("".join(element.itertext()).strip())
 
 
 class PendingPdf:

@@ -128,6 +128,23 @@ def test_no_milestone_row_is_split_from_its_title(pdf):
             assert near, f"page {number}: no badge beside {title[:3]}"
 
 
+def test_no_milestone_row_starts_at_a_pages_foot_without_its_title(pdf):
+    # The long dataset once began QL13 with its badge alone at a page's foot, the title and
+    # note overleaf (on a page with no repeated header, which the test above reads)
+    for number, (_, words) in enumerate(pdf, start=1):
+        status_x = None
+        for line in rows(words):
+            texts = [w.text for w in line]
+            if "Status" in texts and texts[0] in ("Milestone", "Measure"):
+                status_x = _header_columns(line)
+                continue
+            if status_x is None:
+                continue
+            for badge in (w for w in line if w.text in STATUS and abs(w.x0 - status_x) < 30):
+                title = [w.text for w in words if w.x1 < status_x and abs(w.y1 - badge.y1) < 6]
+                assert title, f"page {number}: a {badge.text} badge without its row's title"
+
+
 def test_no_page_is_more_than_half_blank_mid_section(pdf):
     for number, (height, words) in enumerate(pdf[:-1], start=1):
         nxt = rows(pdf[number][1])
@@ -149,12 +166,12 @@ def test_a_table_never_starts_with_its_first_row_alone(rendered):
     assert where["R1"] == where["R2"]
 
 
-def test_no_table_ends_with_a_lone_row_under_a_repeated_header(rendered):
-    # On the sample only: with the long dataset, a long note that fills a page to its foot
-    # still leaves the table's last row alone overleaf (WeasyPrint does not go back into the
-    # row before to honour the last row's break-before: avoid); see the README.
-    require_poppler()
-    for number, (_, words) in enumerate(pages(rendered / "report.pdf"), start=1):
+def test_no_table_ends_with_a_lone_row_under_a_repeated_header(pdf):
+    # On the long dataset WeasyPrint once left milestone QL14 alone overleaf after QL13, whose
+    # long note filled the page before: it does not go back into a row already placed to
+    # honour the last row's break-before: avoid. perfkit.pdf lays the page out again with the
+    # tail of QL13's note moved overleaf (see the README).
+    for number, (_, words) in enumerate(pdf, start=1):
         lines = rows(words)
         texts = [w.text for w in lines[0]] if lines else []
         if texts[:1] not in (["Milestone"], ["Measure"]) or "Status" not in texts:
@@ -169,7 +186,12 @@ def test_no_table_ends_with_a_lone_row_under_a_repeated_header(rendered):
         # a long note, which may continue overleaf)
         badges = [w for line in lines[1:end] for w in line
                   if w.text in STATUS and abs(w.x0 - status.x0) < 30]
-        assert len(badges) != 1, f"page {number}: the table ends with one row under its header"
+        # the tail of the row before, continued from the page before, keeps the last company:
+        # text in the Progress column above the first badge
+        tail = badges and any(w.y1 < badges[0].y0 and w.x0 > status.x1 for line in lines[1:end]
+                              for w in line)
+        assert len(badges) != 1 or tail, (
+            f"page {number}: the table ends with one row under its header")
 
 
 def _risk_pages(pdf_bytes: bytes, tmp_path) -> dict[str, int]:
