@@ -6,6 +6,7 @@ no RAG or with ``Status.MISSING``/``Status.UNPARSED``, and is also listed in ``i
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
@@ -21,7 +22,7 @@ from perfkit.model import (
 from perfkit.outlook import measure_forecasts, milestone_forecasts, missing_actions
 from perfkit.targets import (
     STATUS_CODES, Kind, Unit, check_many, grade, minutes_and_seconds, parse_target, parse_value,
-    show,
+    read_values, show,
 )
 
 
@@ -168,8 +169,8 @@ def _rag_travel(now: int | None, then: int | None) -> Travel | None:
 
 
 def _measures(dataset: Dataset, year: str, quarter: int, scheme: Scheme) -> pd.DataFrame:
-    rows = _own_words(_checked(_measure_rows(dataset, [(year, quarter)], report=True),
-                               reasons=True), scheme)
+    rows, _ = _measure_rows(dataset, [(year, quarter)], report=True)
+    rows = _own_words(_checked(rows, reasons=True), scheme)
     rows["state"] = [scheme.measure_state(s, o) for s, o in
                      zip(rows["status"], rows["officer_rag"])]
     # The officer's word is the measure's status (not only compared with the check).
@@ -227,8 +228,9 @@ def check_measures(dataset: Dataset, periods: Iterable[tuple[str, int]] | None =
     >>> len(rows), int((rows["status"] == "met").sum())
     (46, 16)
     """
-    rows = _checked(_measure_rows(dataset, None if periods is None else list(periods),
-                                  report=False), reasons=reasons)
+    rows, read = _measure_rows(dataset, None if periods is None else list(periods),
+                               report=False)
+    rows = _checked(rows, reasons=reasons, value_read=read)
     keep = ["year", "_quarter", "measure_id", "priority_id", "frequency", "bar_text", "value",
             "previous_value", "status", "rag", "bar", *(["reason"] if reasons else [])]
     return rows[keep].rename(columns={"_quarter": "quarter"})
@@ -283,9 +285,11 @@ _GAP = "No figure was reported this quarter for a quarterly measure."
 
 
 def _measure_rows(dataset: Dataset, periods: list[tuple[str, int]] | None, *,
-                  report: bool) -> pd.DataFrame:
+                  report: bool) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """The plan's measures in each period, with that quarter's figure and the last usable
-    figure before it; by default the periods are those the measure updates hold.
+    figure before it; by default the periods are those the measure updates hold. Also
+    :func:`read_values` of the figures' texts, which are ``value``'s categories when not for
+    the ``report``: they are read once, here, to find the usable ones, and not again to check.
 
     For the ``report``, every plan column is kept, as text. Otherwise only the columns
     :func:`check_measures` returns are kept, as categoricals. Rows are matched on integer
@@ -294,9 +298,8 @@ def _measure_rows(dataset: Dataset, periods: list[tuple[str, int]] | None, *,
     """
     plan, updates = dataset.measures, dataset.measure_updates
     n_plan = len(plan)
-    ids, id_names = pd.factorize(_objects(pd.concat([plan["measure_id"],
-                                                     updates["measure_id"]])))
-    years, year_names = pd.factorize(_objects(pd.concat([plan["year"], updates["year"]])))
+    ids, id_names = pd.factorize(_stacked(plan["measure_id"], updates["measure_id"]))
+    years, year_names = pd.factorize(_stacked(plan["year"], updates["year"]))
     absent = len(year_names)  # the code of a year the data do not hold: it matches nothing
     year_code = {y: i for i, y in enumerate(year_names)}
     width = max(len(id_names), 1)
@@ -309,9 +312,9 @@ def _measure_rows(dataset: Dataset, periods: list[tuple[str, int]] | None, *,
         held = np.flatnonzero(np.bincount(update_year * 5 + update_quarter,
                                           minlength=5 * absent))
         periods = sorted((year_names[c // 5], c % 5) for c in held if c % 5)
-    update_keys = pd.Index(key(update_year, update_quarter, ids[n_plan:]))
-    if not update_keys.is_unique:  # load_dataset reports duplicates; the first one counts
-        update_keys = pd.Index(np.where(update_keys.duplicated(), -1, update_keys))
+    # Keys run below (absent + 1) * 5 * width: a year the data do not hold is ``absent``.
+    find_update = _finder(key(update_year, update_quarter, ids[n_plan:]),
+                          (absent + 1) * 5 * width)
 
     # One row per plan measure of the period's year and quarter.
     plan_year, plan_id = years[:n_plan], ids[:n_plan]
@@ -320,7 +323,7 @@ def _measure_rows(dataset: Dataset, periods: list[tuple[str, int]] | None, *,
     quarter = np.concatenate([np.zeros(0, dtype=np.int64),
                               *(np.full(len(p), q) for p, (_, q) in zip(picks, periods))])
     row_year, row_id = plan_year[at], plan_id[at]
-    now = update_keys.get_indexer(key(row_year, quarter, row_id))
+    now = find_update(key(row_year, quarter, row_id))
 
     # Each figure is hashed once; the earlier figures are found among the same codes.
     value_codes, value_names = _texts(_column(updates, "value"))
@@ -332,11 +335,12 @@ def _measure_rows(dataset: Dataset, periods: list[tuple[str, int]] | None, *,
         last_year[year_code.get(y, absent)] = year_code.get(previous_year(y), absent)
     earlier = last_year[row_year]
     previous = np.full(len(at), blank)
-    usable = np.array([parse_value(v).number is not None for v in value_names])
+    read = read_values(value_names)
+    usable = ~np.isnan(read["number"])
     # The previous quarter's figure if it reads as a number, else the same quarter's last year.
     for year, q in ((np.where(quarter == 1, earlier, row_year),
                      np.where(quarter == 1, 4, quarter - 1)), (earlier, quarter)):
-        candidate = value_codes[update_keys.get_indexer(key(year, q, row_id))]
+        candidate = value_codes[find_update(key(year, q, row_id))]
         fill = (previous == blank) & usable[candidate]
         previous[fill] = candidate[fill]
 
@@ -353,9 +357,11 @@ def _measure_rows(dataset: Dataset, periods: list[tuple[str, int]] | None, *,
     own_value = value
     if (profile_names == Profile.SUM.value).any():
         value, value_names, profile, profile_names = _years_to_date(
-            value, value_names, value_codes, profile, profile_names, quarter,
-            lambda qs, at_rows: update_keys.get_indexer(key(row_year[at_rows], qs,
-                                                            row_id[at_rows])))
+            value, value_names, read["number"], value_codes, profile, profile_names, quarter,
+            lambda qs, at_rows: find_update(key(row_year[at_rows], qs, row_id[at_rows])))
+        if len(value_names) > len(usable):  # the sums, as figures of their own
+            more = read_values(value_names[len(usable):])
+            read = {name: np.concatenate([read[name], more[name]]) for name in read}
     coded = {
         "bar_text": (bar_text, bar_names), "value": (value, value_names),
         "previous_value": (previous, value_names), "profile": (profile, profile_names),
@@ -394,10 +400,33 @@ def _measure_rows(dataset: Dataset, periods: list[tuple[str, int]] | None, *,
             **{name: _categorical(codes, names) for name, (codes, names) in coded.items()},
         })
     rows["_quarter"] = quarter
-    return rows
+    return rows, read
 
 
-def _years_to_date(value: np.ndarray, names: np.ndarray, value_codes: np.ndarray,
+def _finder(keys: np.ndarray, size: int) -> Callable[[np.ndarray], np.ndarray]:
+    """A function giving the position among ``keys`` of each key asked for, or -1.
+
+    Keys are integers from 0 to ``size``; where a key repeats (load_dataset reports it), the
+    first one counts. When ``size`` is not much more than the keys, positions are looked up
+    in a table indexed by key: a tenth of the time of hashing them at a million rows.
+    """
+    positions = np.arange(len(keys))
+    if size <= 4 * len(keys) + 1024:
+        table = np.full(size, -1, dtype=np.intp)
+        table[keys] = positions
+        if not (table[keys] == positions).all():  # a key repeats
+            table[:] = -1
+            first = ~pd.Index(keys).duplicated()
+            table[keys[first]] = positions[first]
+        return lambda asked: table[asked]
+    index = pd.Index(keys)
+    if not index.is_unique:  # a repeat gets a key of its own that nobody asks for
+        index = pd.Index(np.where(index.duplicated(), -1 - positions, keys))
+    return index.get_indexer
+
+
+def _years_to_date(value: np.ndarray, names: np.ndarray, numbers: np.ndarray,
+                   value_codes: np.ndarray,
                    profile: np.ndarray, profile_names: np.ndarray, quarter: np.ndarray,
                    find: Callable[[np.ndarray, np.ndarray], np.ndarray]):
     """A summed measure's value as its year to date: the own figures of the year's quarters
@@ -409,7 +438,7 @@ def _years_to_date(value: np.ndarray, names: np.ndarray, value_codes: np.ndarray
     (missing, not due), so it is reported as it stands.
     """
     value = value.copy()
-    numbers = [parse_value(v).number for v in names]
+    numbers = [None if math.isnan(x) else x for x in numbers.tolist()]  # as parse_value reads
     added: dict[str, int] = {}
     extra: list[str] = []
     summed = np.flatnonzero(profile == _code(profile_names, Profile.SUM.value))
@@ -469,6 +498,12 @@ def _objects(column: pd.Series) -> np.ndarray:
     return column.to_numpy(dtype=object)
 
 
+def _stacked(first: pd.Series, second: pd.Series) -> np.ndarray:
+    # One array, not a Series: pd.concat would join the two indexes as well (a third of the
+    # time of hashing the texts, at a million rows).
+    return np.concatenate([_objects(first), _objects(second)])
+
+
 def _column(table: pd.DataFrame, name: str) -> pd.Series:
     return table[name] if name in table else pd.Series("", index=table.index, dtype=object)
 
@@ -514,11 +549,13 @@ def _pick(table: pd.DataFrame, column: str, at: np.ndarray) -> np.ndarray:
     return np.append(cells, "")[at]
 
 
-def _checked(rows: pd.DataFrame, reasons: bool) -> pd.DataFrame:
+def _checked(rows: pd.DataFrame, reasons: bool,
+             value_read: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
     """Status, bar and rag (and reason) for rows from :func:`_measure_rows`.
 
     Text columns give Status members, as a quarter's assessment has always had; categorical
-    columns give a categorical status.
+    columns give a categorical status. ``value_read`` is read_values() of a categorical
+    ``value``'s categories.
     """
     args = dict(quarter=rows["_quarter"].to_numpy(), polarity=rows["polarity"],
                 profile=rows["profile"], tolerance=rows["tolerance"],
@@ -527,7 +564,7 @@ def _checked(rows: pd.DataFrame, reasons: bool) -> pd.DataFrame:
         checks = check_many(rows["bar_text"], rows["value"], reasons=True, **args)
         codes, bar = _status_codes(checks["status"]), checks["bar"].to_numpy()
     else:
-        codes, bar = grade(rows["bar_text"], rows["value"], **args)
+        codes, bar = grade(rows["bar_text"], rows["value"], value_read=value_read, **args)
     gap = ((rows["frequency"] == Frequency.QUARTERLY.value) & (rows["value"] == "")).to_numpy(
         dtype=bool) & (codes != STATUS_CODES.index(Status.UNPARSED))
     codes = np.where(gap, STATUS_CODES.index(Status.MISSING), codes)
