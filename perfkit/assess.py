@@ -250,10 +250,8 @@ def count_statuses(checked: pd.DataFrame,
     >>> counts.loc[("2022/23", 2, "VFM"), ["tracked", "met", "pct_met"]].tolist()
     [8, 4, 50]
     """
-    # One grouping pass numbers each row's group; the counts are then one bincount.
-    grouped = checked.groupby(list(by), sort=True, observed=True)
-    group = grouped.ngroup().to_numpy()
-    keys = grouped.size().index
+    # Each row's group is numbered once; the counts are then one bincount.
+    group, keys = _groups(checked, list(by))
     status = _status_codes(checked["status"])
     width = len(STATUS_CODES)
     table = np.bincount(group * width + status, minlength=len(keys) * width)
@@ -269,6 +267,49 @@ def count_statuses(checked: pd.DataFrame,
     whole = (2 * tracked).astype("Int64").where(tracked > 0)
     counts["pct_met"] = (200 * counts["met"] + tracked).astype("Int64") // whole
     return counts
+
+
+def _groups(frame: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, pd.Index]:
+    """Each row's group number, and the groups' keys, as ``frame.groupby(by, sort=True,
+    observed=True)`` numbers and sorts them.
+
+    Categorical columns (as check_measures gives) and small whole numbers (the quarter)
+    are numbered straight from their codes: pandas' grouping took 0.05 s at a million rows,
+    half the rollup. Anything else is grouped by pandas.
+    """
+    columns = [frame[name] for name in by]
+    codes, sizes = [], []
+    for column in columns:
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            code, size = column.cat.codes.to_numpy(), len(column.cat.categories)
+        elif pd.api.types.is_integer_dtype(column.dtype) and len(column):
+            code, size = column.to_numpy(), None
+        else:
+            break
+        if len(code) and (code.min() < 0 or code.max() >= 1 << 20):
+            break  # missing (a group of none) or not small
+        codes.append(code.astype(np.int64))
+        sizes.append(int(code.max(initial=0)) + 1 if size is None else max(size, 1))
+    else:
+        space = math.prod(sizes)
+        if len(frame) and space <= max(4 * len(frame), 1 << 16):
+            combined = np.zeros(len(frame), dtype=np.int64)
+            for code, size in zip(codes, sizes):
+                combined = combined * size + code
+            present = np.flatnonzero(np.bincount(combined, minlength=space))
+            number = np.full(space, -1, dtype=np.int64)
+            number[present] = np.arange(len(present))
+            levels, rest = [], present
+            for column, size in zip(reversed(columns), reversed(sizes)):
+                rest, code = np.divmod(rest, size)
+                levels.insert(0, pd.Categorical.from_codes(code, dtype=column.dtype)
+                              if isinstance(column.dtype, pd.CategoricalDtype)
+                              else code.astype(column.dtype))
+            keys = (pd.MultiIndex.from_arrays(levels, names=by) if len(by) > 1
+                    else pd.Index(levels[0], name=by[0]))
+            return number[combined], keys
+    grouped = frame.groupby(by, sort=True, observed=True)
+    return grouped.ngroup().to_numpy(), grouped.size().index
 
 
 def _status_codes(status: pd.Series) -> np.ndarray:
@@ -326,7 +367,7 @@ def _measure_rows(dataset: Dataset, periods: list[tuple[str, int]] | None, *,
     now = find_update(key(row_year, quarter, row_id))
 
     # Each figure is hashed once; the earlier figures are found among the same codes.
-    value_codes, value_names = _texts(_column(updates, "value"))
+    value_codes, value_names = _texts_of(updates, "value")
     blank = _code(value_names, "")
     value_codes = np.append(value_codes, blank)  # position -1, no update: ""
     value = value_codes[now]
@@ -345,7 +386,7 @@ def _measure_rows(dataset: Dataset, periods: list[tuple[str, int]] | None, *,
         previous[fill] = candidate[fill]
 
     bar_text, bar_names, own = _bar_texts(plan, at, quarter)
-    profile, profile_names = _texts(_column(plan, "profile"), str.lower)
+    profile, profile_names = _texts_of(plan, "profile", str.lower)
     profile_names = _with(profile_names, Profile.SNAPSHOT.value)
     profile = profile[at]
     # As the plan declares it: travel compares a cumulative figure by its share of the bar
@@ -365,12 +406,12 @@ def _measure_rows(dataset: Dataset, periods: list[tuple[str, int]] | None, *,
     coded = {
         "bar_text": (bar_text, bar_names), "value": (value, value_names),
         "previous_value": (previous, value_names), "profile": (profile, profile_names),
-        "polarity": _texts(_column(plan, "polarity"), str.lower, at),
-        "frequency": _texts(_column(plan, "frequency"), str.lower, at),
+        "polarity": _texts_of(plan, "polarity", str.lower, at),
+        "frequency": _texts_of(plan, "frequency", str.lower, at),
     }
     # A tolerance is a share of the bar or points ("5 points"), so it stays text until checked.
-    coded["tolerance"] = _texts(_column(plan, "tolerance"), at=at)
-    coded["low_target"] = _texts(_column(plan, "low_target"), at=at)
+    coded["tolerance"] = _texts_of(plan, "tolerance", at=at)
+    coded["low_target"] = _texts_of(plan, "low_target", at=at)
     if report:
         added = {c: "" for c in ("polarity", "profile", "tolerance", "low_target", "unit",
                                  *(f"q{q}_target" for q in sorted({q for _, q in periods})))
@@ -393,11 +434,15 @@ def _measure_rows(dataset: Dataset, periods: list[tuple[str, int]] | None, *,
         # measure's); the same as ``value`` otherwise.
         rows["quarter_value"] = pd.Series(value_names[own_value], dtype=text)
     else:
+        # The earlier figures are among the same texts: their categories are checked once.
+        figures = pd.CategoricalDtype(pd.Index(value_names, dtype=object))
         rows = pd.DataFrame({
             "year": pd.Categorical.from_codes(row_year, year_names),
             "measure_id": pd.Categorical.from_codes(row_id, id_names),
             "priority_id": _categorical(*_texts(plan["priority_id"], at=at)),
-            **{name: _categorical(codes, names) for name, (codes, names) in coded.items()},
+            **{name: pd.Categorical.from_codes(codes, dtype=figures, validate=False)
+               if name in ("value", "previous_value") else _categorical(codes, names)
+               for name, (codes, names) in coded.items()},
         })
     rows["_quarter"] = quarter
     return rows, read
@@ -473,9 +518,9 @@ def _sum_text(total: float, like: str) -> str:
 def _bar_texts(plan: pd.DataFrame, at: np.ndarray,
                quarter: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each row's bar as written, as codes and texts, and whether it is the quarter's own."""
-    codes, names = _texts(_column(plan, "target"), at=at)
+    codes, names = _texts_of(plan, "target", at=at)
     own = np.zeros(len(at), dtype=bool)
-    for q in np.unique(quarter).tolist():
+    for q in sorted(pd.unique(quarter).tolist()):  # hashed: np.unique sorts a million rows
         column = f"q{q}_target"
         if column not in plan:
             continue
@@ -504,8 +549,13 @@ def _stacked(first: pd.Series, second: pd.Series) -> np.ndarray:
     return np.concatenate([_objects(first), _objects(second)])
 
 
-def _column(table: pd.DataFrame, name: str) -> pd.Series:
-    return table[name] if name in table else pd.Series("", index=table.index, dtype=object)
+def _texts_of(table: pd.DataFrame, name: str, change: Callable[[str], str] | None = None,
+              at: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_texts` of a column of ``table``; a column it lacks is blank throughout."""
+    if name not in table:  # nothing to hash
+        return np.zeros(len(table) if at is None else len(at), dtype=np.intp), \
+            np.array([""], dtype=object)
+    return _texts(table[name], change, at)
 
 
 def _texts(column: pd.Series, change: Callable[[str], str] | None = None,
@@ -532,7 +582,9 @@ def _code(names: np.ndarray, text: str) -> int:
 
 
 def _categorical(codes: np.ndarray, names: np.ndarray) -> pd.Categorical:
-    return pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=object))
+    # Codes made here are always in range, so only the categories are checked (unique).
+    return pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=object),
+                                     validate=False)
 
 
 def _quarter_numbers(column: pd.Series) -> np.ndarray:

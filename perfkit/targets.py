@@ -10,6 +10,7 @@ applies the same rules to whole columns at once, for a quarter's table or a mill
 from __future__ import annotations
 
 import math
+import operator
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -706,23 +707,35 @@ def _targets_table(texts: list) -> dict[str, np.ndarray]:
     }
 
 
+def _text_table(texts: list, known: dict[str, np.ndarray] | None = None
+                ) -> dict[str, np.ndarray]:
+    """read_values() of ``texts``, where ``known`` is read_values() of the first of them."""
+    if known is None:
+        return read_values(texts)
+    done = len(known["number"])
+    if done >= len(texts):
+        raise ValueError(f"{done} texts read, but there are only {len(texts) - 1}")
+    more = read_values(texts[done:])  # None, and any text not read yet
+    return {name: np.concatenate([known[name], more[name]]) for name in _READING_FIELDS}
+
+
 def _readings(texts: list, codes: np.ndarray, duration: np.ndarray,
-              known: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+              table: dict[str, np.ndarray] | None = None,
+              fields: Sequence[str] = _READING_FIELDS) -> dict[str, np.ndarray]:
     """Each row's value read in its target's unit (``duration``, a position in _DURATIONS).
 
-    ``codes`` index ``texts``, whose last entry is None (code -1). Only the texts some row
-    uses are read, each once; ``known`` is read_values() of the first of ``texts``.
+    ``codes`` index ``texts``, whose last entry is None (code -1). ``table`` is
+    _text_table(texts), if the caller has it; if not, and there are fewer rows than texts,
+    only the texts some row uses are read. Only the ``fields`` asked for are given for each
+    row (with ``number`` and ``unit``, always).
     """
-    if known is None:
+    if table is None and len(codes) < len(texts):
         used, distinct = pd.factorize(codes)
-        read = read_values([texts[c] for c in distinct.tolist()])
+        table = read_values([texts[c] for c in distinct.tolist()])
     else:
-        used, done = codes, len(known["number"])
-        if done >= len(texts):
-            raise ValueError(f"{done} texts read, but there are only {len(texts) - 1}")
-        more = read_values(texts[done:])  # None, and any text not read yet
-        read = {name: np.concatenate([known[name], more[name]]) for name in _READING_FIELDS}
-    rows = {name: column[used] for name, column in read.items()}
+        used = codes
+        table = read_values(texts) if table is None else table
+    rows = {name: table[name][used] for name in {*fields, "number", "unit"}}
     # A bare number against a duration target is in the target's unit, as parse_value(text,
     # unit) reads it: multiplied, then rounded as Python rounds (_rounded).
     bare = np.flatnonzero((duration > 0) & (rows["unit"] == _UNITS.index(Unit.NUMBER))
@@ -764,7 +777,8 @@ def grade(
     n = len(t_codes)
     targets = {name: column[t_codes] for name, column in _targets_table(t_texts).items()}
     v_codes, v_texts = _distinct(value, n)
-    got = _readings(v_texts, v_codes, targets["duration"], value_read)
+    v_table = _text_table(v_texts, value_read)
+    got = _readings(v_texts, v_codes, targets["duration"], v_table)
     kind = targets["kind"]
 
     status = np.full(n, -1, dtype=np.int8)
@@ -773,7 +787,7 @@ def grade(
     def decide(mask: np.ndarray, code: int | np.ndarray) -> np.ndarray:
         """Set the status where ``mask`` holds and no earlier rule has; returns those rows."""
         rows = mask & (status < 0)
-        status[rows] = code if np.ndim(code) == 0 else code[rows]
+        np.copyto(status, code, where=rows)  # a masked copy: no arrays of the chosen rows
         return rows
 
     # In judge()'s order: the first rule that applies decides.
@@ -792,14 +806,15 @@ def grade(
     with np.errstate(invalid="ignore"):
         change = kind == _KINDS.index(Kind.CHANGE)
         if change.any():
-            before = _previous_numbers(previous, n, targets["duration"], change)
+            before = _previous_numbers(previous, n, targets["duration"], change,
+                                       (v_texts, v_table))
             # For a change, the target's own word outranks the polarity column.
             wanted = np.where(targets["polarity"] != _NO_POLARITY, targets["polarity"],
                               np.where(asked_code != _NO_POLARITY, asked_code, _HIGHER_CODE))
             moved = np.where(wanted == _HIGHER_CODE, number > before, number < before)
             decide(change & np.isnan(before), NO_TARGET)
             rows = decide(change, np.where(moved, MET, MISSED).astype(np.int8))
-            bar[rows] = before[rows]
+            np.copyto(bar, before, where=rows)
 
         number_unit = _UNITS.index(Unit.NUMBER)
         t_unit, v_unit = targets["unit"], got["unit"]
@@ -833,7 +848,7 @@ def grade(
         within = np.where(higher, number >= edge, number <= edge)
         rows = decide(numeric,
                       np.where(passed, MET, np.where(within, NEAR, MISSED)).astype(np.int8))
-        bar[rows] = level[rows]
+        np.copyto(bar, level, where=rows)
     return status, _rounded(bar)
 
 
@@ -843,7 +858,7 @@ def _low_readings(low_target: object, n: int, duration: np.ndarray) -> dict[str,
         return {"given": np.zeros(n, dtype=bool), "number": np.full(n, np.nan),
                 "unit": np.zeros(n, dtype=np.int8)}
     codes, texts = _distinct(low_target, n)
-    read = _readings(texts, codes, duration)
+    read = _readings(texts, codes, duration, fields=("blank",))
     return {"given": ~read["blank"], "number": read["number"], "unit": read["unit"]}
 
 
@@ -856,13 +871,19 @@ def _tolerances(tolerance: object, n: int) -> tuple[np.ndarray, np.ndarray]:
     return amount[codes], absolute[codes]
 
 
-def _previous_numbers(previous: object, n: int, duration: np.ndarray,
-                      rows: np.ndarray) -> np.ndarray:
-    """The earlier figure as a number, read only on ``rows`` (the changes): NaN elsewhere."""
+def _previous_numbers(previous: object, n: int, duration: np.ndarray, rows: np.ndarray,
+                      values: tuple[list, dict[str, np.ndarray]]) -> np.ndarray:
+    """The earlier figure as a number, read only on ``rows`` (the changes): NaN elsewhere.
+
+    ``values`` are the value column's texts and their _text_table(): if the earlier figures
+    are among the same texts (check_measures codes both alike), they are not read again.
+    """
     numbers = np.full(n, np.nan)
     if previous is not None:
         codes, texts = _distinct(previous, n)
-        numbers[rows] = _readings(texts, codes[rows], duration[rows])["number"]
+        same = len(texts) == len(values[0]) and all(map(operator.is_, texts, values[0]))
+        numbers[rows] = _readings(texts, codes[rows], duration[rows],
+                                  values[1] if same else None, fields=())["number"]
     return numbers
 
 
