@@ -390,8 +390,8 @@ def _measure_rows(dataset: Dataset, periods: list[tuple[str, int]] | None, *,
     profile_names = _with(profile_names, Profile.SNAPSHOT.value)
     profile = profile[at]
     # As the plan declares it: travel compares a cumulative figure by its share of the bar
-    # even where a quarter's own target makes its check a snapshot.
-    declared = profile_names[profile]
+    # even where a quarter's own target makes its check a snapshot. (Only the report shows it.)
+    declared = profile_names[profile] if report else None
     # A quarter's own target is that quarter's bar as it stands, so never pro rata.
     profile[own | (profile == _code(profile_names, ""))] = _code(profile_names,
                                                                  Profile.SNAPSHOT.value)
@@ -523,6 +523,8 @@ def _bar_texts(plan: pd.DataFrame, at: np.ndarray,
     for q in sorted(pd.unique(quarter).tolist()):  # hashed: np.unique sorts a million rows
         column = f"q{q}_target"
         if column not in plan:
+            continue
+        if (_objects(plan[column]) == "").all():  # no quarter has a target of its own
             continue
         own_codes, own_names = _texts(plan[column])
         rows = np.flatnonzero(quarter == q)
