@@ -340,7 +340,7 @@ def _measure_rows(dataset: Dataset, periods: list[tuple[str, int]] | None, *,
     plan, updates = dataset.measures, dataset.measure_updates
     n_plan = len(plan)
     ids, id_names = pd.factorize(_stacked(plan["measure_id"], updates["measure_id"]))
-    years, year_names = pd.factorize(_stacked(plan["year"], updates["year"]))
+    years, year_names = _runs_factorized(_stacked(plan["year"], updates["year"]))
     absent = len(year_names)  # the code of a year the data do not hold: it matches nothing
     year_code = {y: i for i, y in enumerate(year_names)}
     width = max(len(id_names), 1)
@@ -545,6 +545,19 @@ def _objects(column: pd.Series) -> np.ndarray:
     return column.to_numpy(dtype=object)
 
 
+def _runs_factorized(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(values)``, hashing a column that runs in long stretches of one entry
+    (years and quarters, as tables are kept) once a stretch: comparing neighbours took a
+    third of the time of hashing a million years.
+    """
+    if len(values) > 1:
+        starts = np.flatnonzero(np.concatenate([[True], values[1:] != values[:-1]]))
+        if 8 * len(starts) <= len(values):
+            codes, names = pd.factorize(values[starts])
+            return np.repeat(codes, np.diff(np.append(starts, len(values)))), names
+    return pd.factorize(values)
+
+
 def _stacked(first: pd.Series, second: pd.Series) -> np.ndarray:
     # One array, not a Series: pd.concat would join the two indexes as well (a third of the
     # time of hashing the texts, at a million rows).
@@ -590,7 +603,7 @@ def _categorical(codes: np.ndarray, names: np.ndarray) -> pd.Categorical:
 
 
 def _quarter_numbers(column: pd.Series) -> np.ndarray:
-    codes, names = pd.factorize(column.to_numpy(dtype=object))
+    codes, names = _runs_factorized(column.to_numpy(dtype=object))
     # A quarter outside 1 to 4 (load_dataset reports it) is 0, which matches no period.
     return np.array([_QUARTER.get(n, 0) for n in names] + [0], dtype=np.int64)[codes]
 

@@ -657,11 +657,13 @@ def read_values(texts: Sequence[object]) -> dict[str, np.ndarray]:
              "factor": np.zeros(n, dtype=float)}
     if n == 0:
         return table
-    lines = [text if type(text) is str else "" for text in texts]
-    found = _PLAIN_FIGURES.findall("\n".join(lines))
-    if len(found) != n:  # a text holding a line break: parse_value reads it
-        lines = [line if "\n" not in line else "" for line in lines]
-        found = _PLAIN_FIGURES.findall("\n".join(lines))
+    try:
+        found = _PLAIN_FIGURES.findall("\n".join(texts))  # type: ignore[arg-type]
+    except TypeError:  # not all text
+        found = []
+    if len(found) != n:  # that, or a text holding a line break: parse_value reads those
+        found = _PLAIN_FIGURES.findall("\n".join(
+            text if type(text) is str and "\n" not in text else "" for text in texts))
     pound, digits, scale, percent = (np.array(part, dtype=object) for part in zip(*found))
     plain = digits != ""  # a line the catch-all matched has no digits
     if plain.any():
