@@ -471,13 +471,13 @@ def _finder(keys: np.ndarray, size: int) -> Callable[[np.ndarray], np.ndarray]:
 
 
 def _years_to_date(value: np.ndarray, names: np.ndarray, numbers: np.ndarray,
-                   value_codes: np.ndarray,
-                   profile: np.ndarray, profile_names: np.ndarray, quarter: np.ndarray,
-                   find: Callable[[np.ndarray, np.ndarray], np.ndarray]):
+                   value_codes: np.ndarray, profile: np.ndarray, profile_names: np.ndarray,
+                   quarter: np.ndarray, find: Callable[[np.ndarray, np.ndarray], np.ndarray]):
     """A summed measure's value as its year to date: the own figures of the year's quarters
     up to this one, added up (a quarter with no figure adds nothing), then checked as a
     cumulative measure is. At quarter 4 that is the year's outturn.
 
+    ``numbers`` are :func:`read_values`' numbers of ``names`` (NaN for no number).
     ``find(quarters, rows)`` gives the update row of each row's measure in those quarters of
     its year (-1 where there is none). A quarter with no figure of its own keeps its value
     (missing, not due), so it is reported as it stands.
