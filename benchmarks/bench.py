@@ -72,13 +72,16 @@ class Pair:
 
 
 def timed(run: Callable[[], object]) -> tuple[float, float]:
-    """Wall-clock seconds, and CPU seconds of the processes it ran (they must have ended)."""
+    """Wall-clock seconds, and CPU seconds of this process and of the processes it ran (they
+    must have ended): the scale part runs in this process, the others in children."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    own = time.process_time()
     start = time.perf_counter()
     run()
     wall = time.perf_counter() - start
+    own = time.process_time() - own
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, own + (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def side_by_side(first: Callable[[], object], second: Callable[[], object], repeat: int,
@@ -452,6 +455,9 @@ def summary_lines(results: dict) -> list[str]:
             f" group-by count {floor:.3f} s; ratio {s['median_ratio']:.1f}x "
             f"(goal <= {GOALS['scale_vs_groupby']:g}x): "
             f"{judged(s['median_ratio'], 'scale_vs_groupby')}")
+        if s.get("median_cpu_ratio"):
+            lines.append(f"   CPU time: {s['median_cpu_s'][0]:.2f} s vs "
+                         f"{s['median_cpu_s'][1]:.3f} s; ratio {s['median_cpu_ratio']:.1f}x")
         lines.append(
             f"   peak memory (tracemalloc) {s['peak_traced_bytes'] / 1e6:,.0f} MB, "
             f"{s['memory_vs_frame']:.2f}x the {s['frame_bytes'] / 1e6:,.0f} MB frame "

@@ -9,6 +9,7 @@ import sys
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from conftest import ROOT
 
@@ -65,3 +66,35 @@ def test_synthetic_data_is_valid_and_repeatable(tmp_path):
     assert len(loaded.measure_updates) == 60 * 2 * 4
     again = synthetic_dataset(measures=60, milestones=8, years=2)
     assert dataset.measure_updates.equals(again.measure_updates)
+
+
+def test_a_repeated_update_counts_once_the_first_time():
+    # load_dataset reports repeats; the bulk path must still check, taking the first.
+    import dataclasses
+
+    dataset = synthetic_dataset(measures=30, milestones=4, years=2, seed=2)
+    updates = dataset.measure_updates
+    again = updates.iloc[[3, 4, 5]].assign(value="Annual update")
+    dataset = dataclasses.replace(dataset, measure_updates=pd.concat(
+        [updates, again], ignore_index=True))
+    rows = check_measures(dataset)
+    for _, update in updates.iloc[[3, 4, 5]].iterrows():
+        row = rows[(rows["year"] == update["year"]) & (rows["quarter"] == int(update["quarter"]))
+                   & (rows["measure_id"] == update["measure_id"])]
+        assert row["value"].tolist() == [update["value"]]
+
+
+@pytest.mark.parametrize("values", [
+    ["2022/23"] * 40 + ["2023/24"] * 40 + ["2022/23"] * 40,  # in runs: hashed once a run
+    ["1", "2", "3", "4"] * 30,  # no runs: hashed as a whole
+    ["2022/23"] * 30 + [None] * 30 + [float("nan")] * 2 + [""] * 30,
+    [1, 1.0, True] * 40 + ["1"] * 40, [], ["x"],
+])
+def test_runs_are_factorised_as_pandas_factorises(values):
+    from perfkit.assess import _runs_factorized
+
+    array = np.array(values, dtype=object)
+    codes, names = _runs_factorized(array)
+    expected_codes, expected_names = pd.factorize(array)
+    assert codes.tolist() == expected_codes.tolist()
+    assert list(names) == list(expected_names)

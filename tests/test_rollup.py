@@ -81,3 +81,26 @@ def test_counts_reconcile_with_rows(milestone_rags, measure_statuses):
             == me.total == len(measure_statuses))
     if me.tracked:
         assert 0 <= me.pct_met <= 100
+
+
+def _pandas_groups(frame: pd.DataFrame, by: list[str]):
+    grouped = frame.groupby(by, sort=True, observed=True)
+    return grouped.ngroup().to_numpy(), grouped.size().index
+
+
+@pytest.mark.parametrize("by", [["year", "quarter", "priority_id"], ["quarter"], ["year"],
+                                ["priority_id", "year"], ["quarter", "status"],
+                                ["measure_id", "quarter"], ["frequency", "bar_text"]])
+def test_bulk_groups_are_numbered_as_pandas_groups_them(by):
+    # count_statuses numbers categorical and small whole-number columns itself.
+    from perfkit.assess import _groups, check_measures
+    from perfkit.synthetic import synthetic_dataset
+
+    rows = check_measures(synthetic_dataset(measures=90, milestones=4, years=3, seed=7))
+    # A year with no rows left: a category nobody has, which groupby leaves out too.
+    for frame in (rows, rows[rows["year"] != rows["year"].iloc[0]],
+                  rows.astype({"year": str, "priority_id": str}), rows.iloc[:0]):
+        group, keys = _groups(frame, by)
+        expected_group, expected_keys = _pandas_groups(frame, by)
+        assert group.tolist() == expected_group.tolist()
+        pd.testing.assert_index_equal(keys, expected_keys)

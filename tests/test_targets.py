@@ -276,6 +276,10 @@ PARSERS = {
     "parse_value": lambda text: targets_module.parse_value.__wrapped__(text),
     "parse_value in minutes": lambda text: targets_module.parse_value.__wrapped__(text, "minutes"),
     "parse_tolerance": targets_module.parse_tolerance,
+    # read_values' pattern, alone: parse_value (above) reads whatever it leaves.
+    "read_values' pattern": lambda text: targets_module._PLAIN_FIGURES.findall(text),
+    "read_values' pattern, a line each": lambda text: targets_module._PLAIN_FIGURES.findall(
+        text.replace(" ", "\n")),
 }
 
 

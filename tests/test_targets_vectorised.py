@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 
 from perfkit import Rag, check_target
 from perfkit.synthetic import FORMS
-from perfkit.targets import check_many
+from perfkit.targets import (
+    _DURATIONS, _reading_table, _readings, check_many, parse_value, read_values,
+)
 
 from test_targets import CASES
 
@@ -135,3 +137,78 @@ def test_columns_must_be_one_length():
 def test_keeps_the_index_of_a_series():
     checks = check_many(pd.Series(["60%"], index=[7]), pd.Series(["61%"], index=[7]))
     assert list(checks.index) == [7]
+
+
+# --- read_values: the common figures read column-wise, the rest by parse_value ---------------
+
+# Every listed form, and the edges of the plain figures read column-wise: padding, case,
+# commas, signs, other digits and letters that look like ASCII ones, and line breaks.
+EDGE_VALUES = [
+    *VALUES, "3 mins 26 secs", "3 Mins 26 Secs", "Over £500k", "70% C", "70% c", "70%C",
+    "70 % C", "70 %", "70% H", "70 C", "70 H", "70% C D", "", " ", "\t", None, math.nan, 5,
+    3.5, "1,234", "1,234.50", "1,2,3", ",5", "5,", "1.2.3", ".5", "5.", "0.92", "-5", "−5",
+    "+5", "-5%", "£-5", "5%", "5 %", "5%%", "%5", "£5", "£ 5", "£  5", "£5k", "£5K", "£5 k",
+    "£5 M", "£5bn", "£5 BN", "£5 million", "£5 MILLION", "£5thousand", "£5 billion", "£5kk",
+    "£5%", "£5 C", "5k", "5m", "$5", "€5", "£", "%", "£.5m", "£1,200,000", "£ 1.2m",
+    "٣", "３", "5٣", "²", "£5\u212a", "5 \u212a", "5\u00a0%", "£\u00a05", "5\u2009%",
+    "5\n", "\n5", "5\n6", "5\r", "\r\n", "5 \n %", "1e5", "1E5", "inf", "nan", "NaN",
+    "9" * 15, "9" * 16, "9" * 15 + "." + "9" * 15, "9" * 400, "9" * 600, "1" + "," * 14,
+    "1" + "," * 15, "0", "00", "007", "0.0001", "00:03:26", "3:26", "12-minute", "5 days",
+    "1 hour", "2 weeks", "Yes", "GOLD", "Data not available", "Annual update", "n/a", "-",
+    "  72% C  ", "72%  C", "72% C ", " £1.2m", "£5 mıllion", "£5 bİllion", "5 ſecs",
+]
+
+
+def _one_by_one(texts: list) -> dict[str, np.ndarray]:
+    return _reading_table([parse_value(text) for text in texts])
+
+
+def _assert_reads_as_parse_value(texts: list) -> None:
+    got, expected = read_values(texts), _one_by_one(texts)
+    assert set(got) == set(expected)
+    for name in expected:
+        np.testing.assert_array_equal(got[name], expected[name], err_msg=f"{name}: {texts!r}")
+
+
+@pytest.mark.parametrize("text", EDGE_VALUES, ids=[repr(t)[:40] for t in EDGE_VALUES])
+def test_read_values_is_parse_value_for_each_form(text):
+    _assert_reads_as_parse_value([text])
+
+
+def test_read_values_is_parse_value_for_all_forms_at_once():
+    # In one column, as the bulk path reads them: a text with a line break in it among them.
+    _assert_reads_as_parse_value(EDGE_VALUES)
+    _assert_reads_as_parse_value([t for t in EDGE_VALUES if not isinstance(t, str) or
+                                  "\n" not in t])
+    _assert_reads_as_parse_value([])
+
+
+digits = st.one_of(
+    st.integers(0, 10 ** 18).map(str), st.integers(0, 10 ** 18).map(lambda x: f"{x:,}"),
+    st.floats(0, 1e16, allow_nan=False).map(lambda x: f"{x:,.2f}"),
+    st.floats(0, 1e6, allow_nan=False).map(repr),
+    st.from_regex(r"[0-9,.]{1,20}", fullmatch=True),
+)
+figure = st.tuples(
+    st.sampled_from(["", "", "£", "£ ", "£  ", "-", " "]), digits,
+    st.sampled_from(["", "", "%", " %", "% C", "% c", " C", " h", "k", " K", "m", " bn",
+                     " million", " Thousand", " billion", " mins", " days", "x", "\n"]),
+    st.sampled_from(["", "", " ", "  ", "\t"]),
+).map(lambda t: t[0] + t[1] + t[2] + t[3])
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts=st.lists(st.one_of(figure, st.sampled_from(EDGE_VALUES), st.text(max_size=12)),
+                      max_size=30))
+def test_read_values_is_parse_value_for_any_figures(texts):
+    _assert_reads_as_parse_value(texts)
+
+
+@pytest.mark.parametrize("unit", [u for u in _DURATIONS if u])
+def test_bare_numbers_are_read_in_a_duration_unit_as_parse_value_reads_them(unit):
+    texts = [t for t in EDGE_VALUES if t is None or isinstance(t, str)]
+    codes = np.arange(len(texts))
+    rows = _readings([*texts, None], codes, np.full(len(texts), _DURATIONS.index(unit)))
+    expected = _reading_table([parse_value(text, unit) for text in texts])
+    for name in expected:
+        np.testing.assert_array_equal(rows[name], expected[name], err_msg=name)
