@@ -484,7 +484,9 @@ def _years_to_date(value: np.ndarray, names: np.ndarray, numbers: np.ndarray,
     """
     value = value.copy()
     numbers = [None if math.isnan(x) else x for x in numbers.tolist()]  # as parse_value reads
-    added: dict[str, int] = {}
+    # A total written as a figure the data already holds ("450") takes that figure's code:
+    # the value column's categories must stay unique.
+    added: dict[str, int] = {text: code for code, text in enumerate(names.tolist())}
     extra: list[str] = []
     summed = np.flatnonzero(profile == _code(profile_names, Profile.SUM.value))
     for i in summed.tolist():

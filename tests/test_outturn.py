@@ -58,6 +58,19 @@ def test_values_checked_are_the_year_to_date(data, quarter, expected):
     assert found == expected
 
 
+@pytest.mark.parametrize("quarter", [1, 2, 3, 4])
+def test_the_bulk_check_gives_each_quarter_as_the_report_does(data, quarter):
+    # Q2's year to date of A (200 + 250) is written "450", a figure C already holds: the
+    # bulk path once failed on it ("Categorical categories must be unique").
+    from perfkit.assess import check_measures
+
+    bulk = check_measures(data, [(YEAR, quarter)]).set_index("measure_id")
+    report = summarise(data, YEAR, quarter).quarter.measures.set_index("measure_id")
+    for i in MEASURES:
+        assert (str(bulk.loc[i, "value"]), bulk.loc[i, "status"]) == \
+            (report.loc[i, "value"], report.loc[i, "status"]), i
+
+
 def test_a_summed_measure_keeps_the_quarters_own_figure(data):
     rows = summarise(data, YEAR, 4).quarter.measures.set_index("measure_id")
     assert rows.loc["A", "quarter_value"] == "350" and rows.loc["C", "quarter_value"] == "1050"
