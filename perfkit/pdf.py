@@ -5,6 +5,10 @@ print rules (``@page`` margin boxes, running strings, page breaks). WeasyPrint's
 variant tags the structure, sets the language and the title from the page's ``<html lang>``
 and ``<title>``, asks viewers to show that title, and bookmarks every heading. Nothing is
 fetched: the page holds everything it draws, and any other URL is refused.
+
+A run with a second core has both PDFs drawn by one helper interpreter (:class:`PdfHelper`),
+which imports WeasyPrint while the run checks its data and draws ``cabinet.pdf`` while the
+notebook runs; the run itself never imports WeasyPrint.
 """
 
 from __future__ import annotations
@@ -226,7 +230,8 @@ if __name__ == "__main__":  # the helper: pages in on stdin, PDFs out on stdout
     import signal
 
     # It lives for one run's two pages: the cyclic collector's passes over WeasyPrint's boxes
-    # cost about 0.15 s of the 2.2 s report.pdf takes, and skipping them about 9 MB of peak.
+    # cost about 0.15 s of the 2.2 s report.pdf takes; skipping them adds about 9 MB to the
+    # sample's peak, and 8 MB to a plan at every limit's (430 MB, tests/test_limits_...).
     gc.disable()
 
     for _s in (signal.SIGINT, signal.SIGTERM):  # the run it serves says what happened
