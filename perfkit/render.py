@@ -104,6 +104,8 @@ def render(params_path: str | Path, out_root: str | Path = "outputs",
         # Bad input is found before anything is written, the output folder included.
         with time_limit(timeout):
             inputs = _inputs(params_path, params, data, pdf)
+            if pdf_helper:  # WeasyPrint loaded there meanwhile, or this says what to install
+                pdf_helper.check()
         # The run then holds the quarter's lock and writes into a staging folder; the set
         # is published in one swap when the block ends, or not at all.
         with publishing(folder.parent, params.slug) as staging:
@@ -203,8 +205,6 @@ def _make(inputs: _Inputs, folder: Path, notebook: Path, executed: Path, kernel:
                   **({"layout": str(layout)} if layout else {})}
     from perfkit import pages
 
-    if pdf_helper:
-        pdf_helper.check()
     # cabinet.pdf needs nothing of the notebook: on a second core it is drawn meanwhile.
     cabinet_pdf = pages.start_cabinet_pdf(covering, params, pdf_helper) if pdf else None
     try:

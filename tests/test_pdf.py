@@ -272,6 +272,25 @@ def test_a_helper_without_pango_fails_before_the_notebook_with_what_to_install(
         helper.close()
 
 
+def test_a_run_without_pango_says_what_to_install_and_writes_nothing(tmp_path):
+    import os
+
+    from perfkit.pdf import SYSTEM_PACKAGES
+
+    # WeasyPrint is installed but its system libraries are not: its import raises OSError in
+    # the helper that draws the PDFs; the run, which never imports it, must still say so.
+    fake = tmp_path / "fake"
+    fake.mkdir()
+    (fake / "weasyprint.py").write_text("raise OSError(\"cannot load library 'pango'\")\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(fake), str(ROOT)])}
+    done = subprocess.run([sys.executable, "-m", "perfkit.cli", "report", str(PARAMS), "--out",
+                           str(tmp_path / "out"), "--pdf", "--quiet"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1
+    assert SYSTEM_PACKAGES in done.stderr and "Traceback" not in done.stderr
+    assert not list((tmp_path / "out").rglob("report.*"))
+
+
 def test_the_print_copy_leaves_out_only_the_phone_drawings(rendered):
     from perfkit.pdf import print_copy
 
