@@ -50,15 +50,16 @@ def cabinet_page(covering, params, appendix: str, body: str | None = None) -> st
         rendered=dt.datetime.now().astimezone().strftime("%d %B %Y at %H:%M %Z").strip())
 
 
-def pdfs(page: str, covering, params, cabinet=None) -> dict[str, bytes]:
+def pdfs(page: str, covering, params, cabinet=None, helper=None) -> dict[str, bytes]:
     """``report.pdf`` from the appendix's page; ``cabinet.pdf`` from the covering report's
     print copy, which links to that PDF (in print the two travel together).
 
-    ``cabinet`` is that PDF already being drawn (:func:`start_cabinet_pdf`).
+    ``cabinet`` is that PDF already being drawn (:func:`start_cabinet_pdf`); ``helper``, a
+    :class:`~perfkit.pdf.PdfHelper` that draws ``report.pdf`` too, else it is drawn here.
     """
     from perfkit.pdf import to_pdf
 
-    made = {"report.pdf": to_pdf(page)}
+    made = {"report.pdf": helper.draw(page).result() if helper else to_pdf(page)}
     if covering:
         made["cabinet.pdf"] = (cabinet.result() if cabinet else
                                to_pdf(cabinet_page(covering, params, "report.pdf",
@@ -66,17 +67,14 @@ def pdfs(page: str, covering, params, cabinet=None) -> dict[str, bytes]:
     return made
 
 
-def start_cabinet_pdf(covering, params):
-    """Start drawing ``cabinet.pdf`` on another core, as soon as the covering report is
-    built: it needs nothing of the notebook. None where there is no second core for it
-    (one core, or a batch's worker); :func:`pdfs` then draws it in turn.
+def start_cabinet_pdf(covering, params, helper):
+    """Start drawing ``cabinet.pdf`` in ``helper`` (a :class:`~perfkit.pdf.PdfHelper`), as
+    soon as the covering report is built: it needs nothing of the notebook. None where
+    there is no helper (one core, or a batch's worker); :func:`pdfs` then draws it in turn.
     """
-    from perfkit import vega
-    from perfkit.pdf import PendingPdf
-
-    if not covering or not vega.helpers_wanted():
+    if not covering or helper is None:
         return None
-    return PendingPdf(cabinet_page(covering, params, "report.pdf", covering.print_body))
+    return helper.draw(cabinet_page(covering, params, "report.pdf", covering.print_body))
 
 
 def docx(files: dict[str, str | bytes]) -> dict[str, bytes]:

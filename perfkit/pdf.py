@@ -6,6 +6,10 @@ variant tags the structure, sets the language and the title from the page's ``<h
 and ``<title>``, asks viewers to show that title, and bookmarks every heading. Nothing is
 fetched: the page holds everything it draws, and any other URL is refused. Where WeasyPrint
 breaks a table row as the print rules forbid, the page is laid out again (:func:`paginate`).
+
+A run with a second core has both PDFs drawn by one helper interpreter (:class:`PdfHelper`),
+which imports WeasyPrint while the run checks its data and draws ``cabinet.pdf`` while the
+notebook runs; the run itself never imports WeasyPrint.
 """
 
 from __future__ import annotations
@@ -25,25 +29,51 @@ if TYPE_CHECKING:  # WeasyPrint is the pdf extra, imported only when a PDF is dr
 # Debian's names for what WeasyPrint loads at import time (see the Makefile's `pdf` target).
 SYSTEM_PACKAGES = "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"
 
+_INSTALL = "--pdf needs WeasyPrint: pip install -e '.[pdf]' (make report does this)"
+
 # html.figure writes each chart's <title>, then its <desc>, which repeats the title and states
 # every figure.
 _TITLE_DESC = re.compile(r'(<title id="([^"]+)-title">)(.*?)(</title>\s*<desc id="\2-desc">)'
                          r"(.*?)(</desc>)", re.S)
 
 
-def require_renderer() -> None:
+def require_renderer(here: bool = True) -> None:
     """Fail at once, saying what to install, when WeasyPrint or its system libraries are missing.
+
+    With ``here=False`` (a :class:`PdfHelper` will draw, and check its system libraries with
+    :meth:`PdfHelper.check`) WeasyPrint is only looked for, not imported.
 
     >>> require_renderer()
     """
+    if not here:
+        from importlib.util import find_spec
+
+        if find_spec("weasyprint") is None:
+            raise RenderError(_INSTALL)
+        return
     try:
         import weasyprint  # noqa: F401  (it loads pango as it imports)
     except ImportError:
-        raise RenderError("--pdf needs WeasyPrint: pip install -e '.[pdf]' "
-                          "(make report does this)") from None
+        raise RenderError(_INSTALL) from None
     except OSError as err:
         raise RenderError(f"--pdf needs WeasyPrint's system libraries ({err}): "
                           f"apt-get install {SYSTEM_PACKAGES}") from None
+
+
+# html.spec_figure draws each chart twice; the print stylesheet hides the phone's drawing.
+_NARROW = re.compile(r'<div class="chart-svg chart-narrow"[^>]*><svg\b.*?</svg></div>', re.S)
+
+
+def print_copy(page: str) -> str:
+    """The page as the renderer needs it: each chart's phone drawing, which print never
+    shows (``display: none``), left out, so WeasyPrint does not parse and style it; and
+    each chart's alternative text whole (:func:`chart_alternatives`).
+
+    >>> print_copy('<div class="chart-svg chart-wide"><svg>w</svg></div>'
+    ...            '<div class="chart-svg chart-narrow" role="region"><svg>n</svg></div>')
+    '<div class="chart-svg chart-wide"><svg>w</svg></div>'
+    """
+    return chart_alternatives(_NARROW.sub("", page))
 
 
 def chart_alternatives(page: str) -> str:
@@ -73,7 +103,7 @@ def to_pdf(page: str) -> bytes:
     # Charts are inline SVG and fonts are the system's: a data: URL is all a page may load,
     # so an officer's link can never make the renderer reach out.
     fetcher = URLFetcher(allowed_protocols={"data"}, timeout=1)
-    html = HTML(string=chart_alternatives(page), url_fetcher=fetcher, media_type="print")
+    html = HTML(string=print_copy(page), url_fetcher=fetcher, media_type="print")
     options = {"pdf_variant": "pdf/ua-1", "uncompressed_pdf": False}
     return paginate(html, **options).write_pdf(**options)
 
@@ -178,66 +208,145 @@ def _has_text(element: Element) -> bool:
     return bool("".join(element.itertext()).strip())
 
 
-class PendingPdf:
-    """A page being drawn as PDF by another interpreter (``python -m perfkit.pdf``), on a
-    second core while this process goes on; :meth:`result` gives the bytes.
+class PdfHelper:
+    """A helper interpreter (``python -m perfkit.pdf``) that draws a run's pages as PDFs on a
+    second core, in the order they are sent.
 
-    WeasyPrint holds the GIL, so a thread would not overlap it. Where the helper cannot run
-    or fails, :meth:`result` draws the page here, which says what went wrong if it does.
+    It starts as soon as the run knows it wants PDFs and imports WeasyPrint at once (about
+    0.4 s of CPU), while this process checks the data: the run itself never imports it. It
+    draws ``cabinet.pdf`` while the notebook runs, so ``report.pdf``, sent once the notebook
+    is done, is drawn by a WeasyPrint already warm (fonts found, its C types parsed).
+    WeasyPrint holds the GIL, so a thread would not overlap it.
     """
 
-    def __init__(self, page: str) -> None:
-        import os
+    def __init__(self) -> None:
         import subprocess
         import sys
-        import tempfile
 
-        self._page = page
         self._child = None
-        if (os.cpu_count() or 1) < 2:
-            return
-        handle, self._path = tempfile.mkstemp(prefix="perfkit-", suffix=".html")
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(page)
+        self._answers: list = []  # answers read ahead of the one asked for
+        self._asked = 0
         try:
-            self._child = subprocess.Popen([sys.executable, "-m", "perfkit.pdf", self._path],
-                                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        except OSError:
-            self._remove()
-
-    def result(self) -> bytes:
-        child, self._child = self._child, None
-        if child is not None:
-            try:
-                made, _ = child.communicate()
-            finally:
-                self._remove()
-            if child.returncode == 0 and made.startswith(b"%PDF-"):
-                return made
-        return to_pdf(self._page)
-
-    def cancel(self) -> None:
-        """Stop the helper, when the run fails before its PDF is wanted."""
-        if self._child is not None:
-            self._child.kill()
-            self._child.communicate()
-            self._remove()
-            self._child = None
-
-    def _remove(self) -> None:
-        import os
-
-        try:
-            os.unlink(self._path)
+            self._child = subprocess.Popen([sys.executable, "-m", "perfkit.pdf"],
+                                           stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                           stderr=subprocess.DEVNULL)
         except OSError:
             pass
 
+    def check(self) -> None:
+        """Raise the :class:`RenderError` :func:`require_renderer` raises, when the helper
+        could not load WeasyPrint; wait for it to have tried."""
+        ok, problem = self._answer(0)
+        if not ok and problem:
+            raise RenderError(problem)
 
-if __name__ == "__main__":  # the helper: the page in a file, the PDF on stdout
+    def draw(self, page: str) -> PendingPdf:
+        """Start drawing ``page``; its PDF is the handle's :meth:`~PendingPdf.result`."""
+        self._asked += 1
+        number = self._asked
+        if self._child is not None:
+            from perfkit.vega import _send
+
+            try:
+                _send(self._child.stdin, page)
+            except OSError:  # the helper has gone: the page is drawn here when asked for
+                self.close()
+        return PendingPdf(page, lambda: self._answer(number))
+
+    def _answer(self, number: int) -> tuple[bool, object]:
+        """The helper's answer ``number`` (0: whether WeasyPrint loaded); (False, None) when
+        the helper has gone."""
+        from perfkit.vega import _receive
+
+        while len(self._answers) <= number and self._child is not None:
+            try:
+                self._answers.append(_receive(self._child.stdout))
+            except (OSError, EOFError):
+                self.close()
+        return self._answers[number] if number < len(self._answers) else (False, None)
+
+    def close(self) -> None:
+        """End the helper (it also ends by itself when this process closes its pipe)."""
+        child, self._child = self._child, None
+        if child is not None:
+            child.kill()
+            for pipe in (child.stdin, child.stdout):
+                try:
+                    pipe.close()
+                except OSError:
+                    pass
+            child.wait()
+
+
+class PendingPdf:
+    """A page being drawn as PDF by another interpreter, on a second core while this process
+    goes on; :meth:`result` gives the bytes.
+
+    Made by :meth:`PdfHelper.draw`; ``PendingPdf(page)`` alone starts a helper for this one
+    page. Where the helper cannot run or fails, :meth:`result` draws the page here, which
+    says what went wrong if it does.
+    """
+
+    def __init__(self, page: str, answer=None) -> None:
+        self._page = page
+        self._own = None
+        if answer is None:
+            self._own = PdfHelper()
+            answer = self._own.draw(page)._answer
+        self._answer = answer
+
+    def result(self) -> bytes:
+        try:
+            ok, made = self._answer()
+        finally:
+            self.cancel()
+        if ok and isinstance(made, bytes) and made.startswith(b"%PDF-"):
+            return made
+        return to_pdf(self._page)
+
+    def cancel(self) -> None:
+        """Stop the helper this handle started, when the run fails before its PDF is wanted."""
+        if self._own is not None:
+            self._own.close()
+            self._own = None
+
+
+def _serve(pages, answers) -> None:
+    """The helper's loop: load WeasyPrint and say whether it loaded, then draw each page sent
+    until the pipe closes."""
+    from perfkit.vega import _receive, _send
+
+    try:
+        require_renderer()
+    except RenderError as err:
+        _send(answers, (False, str(err)))
+        return
+    _send(answers, (True, None))
+    while True:
+        try:
+            page = _receive(pages)
+        except EOFError:
+            return
+        try:
+            answer = (True, to_pdf(page))
+        except Exception:  # drawn again by the caller, which raises what went wrong
+            answer = (False, None)
+        _send(answers, answer)
+
+
+if __name__ == "__main__":  # the helper: pages in on stdin, PDFs out on stdout
+    import gc
+    import os
     import signal
-    import sys
-    from pathlib import Path
+
+    # It lives for one run's two pages: the cyclic collector's passes over WeasyPrint's boxes
+    # cost about 0.15 s of the 2.2 s report.pdf takes; skipping them adds about 9 MB to the
+    # sample's peak, and 8 MB to a plan at every limit's (430 MB, tests/test_limits_...).
+    gc.disable()
 
     for _s in (signal.SIGINT, signal.SIGTERM):  # the run it serves says what happened
         signal.signal(_s, signal.SIG_DFL)
-    sys.stdout.buffer.write(to_pdf(Path(sys.argv[1]).read_text(encoding="utf-8")))
+    # The answers get stdout's pipe to themselves: anything a library prints goes nowhere.
+    _answers = os.fdopen(os.dup(1), "wb")
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+    _serve(os.fdopen(0, "rb"), _answers)

@@ -86,9 +86,12 @@ def render(params_path: str | Path, out_root: str | Path = "outputs",
     if allow_empty:  # a quarter with no updates is refused unless asked for
         params = params.model_copy(update={"allow_empty": True})
     if pdf:  # a missing renderer fails before the notebook runs
-        from perfkit.pdf import require_renderer
+        from perfkit import vega
+        from perfkit.pdf import PdfHelper, require_renderer
 
-        require_renderer()
+        # With a second core, a helper draws the PDFs and this process never imports
+        # WeasyPrint; the helper says whether its system libraries load before the notebook.
+        require_renderer(here=not vega.helpers_wanted())
     if docx:
         from perfkit.word import require_writer
 
@@ -96,16 +99,19 @@ def render(params_path: str | Path, out_root: str | Path = "outputs",
     folder = output_folder(Path(out_root), params.slug)
     started = time.monotonic()
     deadline = started + timeout if timeout else None
+    pdf_helper = PdfHelper() if pdf and vega.helpers_wanted() else None
     try:
         # Bad input is found before anything is written, the output folder included.
         with time_limit(timeout):
             inputs = _inputs(params_path, params, data, pdf)
+            if pdf_helper:  # WeasyPrint loaded there meanwhile, or this says what to install
+                pdf_helper.check()
         # The run then holds the quarter's lock and writes into a staging folder; the set
         # is published in one swap when the block ends, or not at all.
         with publishing(folder.parent, params.slug) as staging:
             with time_limit(deadline and max(0.001, deadline - time.monotonic())):
                 files, rendered = _make(inputs, folder, notebook, staging.path / "report.ipynb",
-                                        kernel, timeout, pdf, docx)
+                                        kernel, timeout, pdf, docx, pdf_helper)
             for name, content in files.items():
                 staging.write(name, content)
             # Under the lock, the published folder still holds the last set.
@@ -117,6 +123,9 @@ def render(params_path: str | Path, out_root: str | Path = "outputs",
         raise RenderError(f"{params_path}: rendering took longer than the limit of "
                           f"{timeout:g} s (perfkit report --timeout); nothing was "
                           "published and the last good report is unchanged") from None
+    finally:
+        if pdf_helper:
+            pdf_helper.close()
     return replace(rendered, changes=tuple(changes), seconds=time.monotonic() - started)
 
 
@@ -171,9 +180,11 @@ def _inputs(params_path: Path, params, data: Path, pdf: bool = False) -> _Inputs
 
 
 def _make(inputs: _Inputs, folder: Path, notebook: Path, executed: Path, kernel: bool,
-          timeout: float | None, pdf: bool,
-          docx: bool = False) -> tuple[dict[str, str | bytes], Rendered]:
-    """Run the notebook (papermill writes it to ``executed``) and make the other files."""
+          timeout: float | None, pdf: bool, docx: bool = False,
+          pdf_helper=None) -> tuple[dict[str, str | bytes], Rendered]:
+    """Run the notebook (papermill writes it to ``executed``) and make the other files.
+
+    ``pdf_helper`` (a :class:`~perfkit.pdf.PdfHelper`) draws the PDFs when given."""
     from perfkit.params import layout_path, resolve_data
     from perfkit.scheme import scheme_reference
 
@@ -195,7 +206,7 @@ def _make(inputs: _Inputs, folder: Path, notebook: Path, executed: Path, kernel:
     from perfkit import pages
 
     # cabinet.pdf needs nothing of the notebook: on a second core it is drawn meanwhile.
-    cabinet_pdf = pages.start_cabinet_pdf(covering, params) if pdf else None
+    cabinet_pdf = pages.start_cabinet_pdf(covering, params, pdf_helper) if pdf else None
     try:
         try:
             nb = execute(notebook, parameters, executed, kernel=kernel, timeout=timeout)
@@ -215,7 +226,7 @@ def _make(inputs: _Inputs, folder: Path, notebook: Path, executed: Path, kernel:
         if covering:
             files["cabinet.html"] = pages.cabinet_page(covering, params, "report.html")
         if pdf:
-            files.update(pages.pdfs(page, covering, params, cabinet_pdf))
+            files.update(pages.pdfs(page, covering, params, cabinet_pdf, pdf_helper))
         if docx:
             files.update(pages.docx(files))
     finally:

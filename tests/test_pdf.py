@@ -227,18 +227,82 @@ def _text(pdf: bytes) -> str:
     return "".join(page.extract_text() for page in _reader(pdf).pages)
 
 
-def test_a_pdf_drawn_beside_the_run_is_the_pdf_drawn_here(tmp_path, monkeypatch):
-    import tempfile
-
+def test_a_pdf_drawn_beside_the_run_is_the_pdf_drawn_here():
     from perfkit.pdf import PendingPdf, to_pdf
 
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # its page file, removed once taken
     pending = PendingPdf(PAGE)
     made = pending.result()
     assert made.startswith(b"%PDF-")
     assert _text(made) == _text(to_pdf(PAGE))
     assert _reader(made).trailer["/Root"]["/MarkInfo"]["/Marked"]  # tagged, as to_pdf makes it
-    assert list(tmp_path.iterdir()) == []
     cancelled = PendingPdf(PAGE)
     cancelled.cancel()
-    assert list(tmp_path.iterdir()) == []
+    assert cancelled.result().startswith(b"%PDF-")  # its helper gone, it is drawn here
+
+
+def test_the_helper_draws_each_page_sent_and_answers_in_any_order_asked():
+    from perfkit.pdf import PdfHelper
+
+    helper = PdfHelper()
+    try:
+        helper.check()
+        first = helper.draw(PAGE)
+        second = helper.draw(PAGE.replace("Quarter 2", "Quarter 3"))
+        assert "Quarter 3" in _text(second.result())  # read past the first's answer
+        assert "Quarter 2" in _text(first.result())
+    finally:
+        helper.close()
+
+
+def test_a_helper_without_pango_fails_before_the_notebook_with_what_to_install(
+        tmp_path, monkeypatch):
+    import os
+
+    from perfkit.errors import RenderError
+    from perfkit.pdf import SYSTEM_PACKAGES, PdfHelper
+
+    # As WeasyPrint fails where Debian's pango is missing: its import raises OSError.
+    (tmp_path / "weasyprint.py").write_text("raise OSError(\"cannot load library 'pango'\")\n")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(tmp_path), str(ROOT)]))
+    helper = PdfHelper()
+    try:
+        with pytest.raises(RenderError, match=SYSTEM_PACKAGES):
+            helper.check()
+    finally:
+        helper.close()
+
+
+def test_a_run_without_pango_says_what_to_install_and_writes_nothing(tmp_path):
+    import os
+
+    from perfkit.pdf import SYSTEM_PACKAGES
+
+    # WeasyPrint is installed but its system libraries are not: its import raises OSError in
+    # the helper that draws the PDFs; the run, which never imports it, must still say so.
+    fake = tmp_path / "fake"
+    fake.mkdir()
+    (fake / "weasyprint.py").write_text("raise OSError(\"cannot load library 'pango'\")\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(fake), str(ROOT)])}
+    done = subprocess.run([sys.executable, "-m", "perfkit.cli", "report", str(PARAMS), "--out",
+                           str(tmp_path / "out"), "--pdf", "--quiet"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1
+    assert SYSTEM_PACKAGES in done.stderr and "Traceback" not in done.stderr
+    assert not list((tmp_path / "out").rglob("report.*"))
+
+
+def test_the_print_copy_leaves_out_only_the_phone_drawings(rendered):
+    from perfkit.pdf import print_copy
+
+    page = (rendered / "report.html").read_text(encoding="utf-8")
+    printed = print_copy(page)
+    assert page.count('class="chart-svg chart-narrow"') == 2
+    assert 'class="chart-svg chart-narrow"' not in printed
+    assert printed.count('class="chart-svg chart-wide"') == 2
+    # Everything else is the page itself: the same text outside the charts' drawings.
+    from test_golden import page_text
+
+    def outside_drawings(html_page):
+        return page_text(re.sub(r"<svg\b.*?</svg>", "", html_page, flags=re.S))
+
+    assert outside_drawings(printed) == outside_drawings(page)
