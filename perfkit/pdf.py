@@ -116,11 +116,16 @@ def paginate(html: HTML, **options: Any) -> Document:
     that element stays as it was. A pass is kept only when it leaves fewer broken rows, so a
     repair never makes the paper worse. A page with no broken row is laid out once.
     """
+    import gc
+
     document = html.render(**options)
     found = row_breaks(document, html.etree_element)
     for _ in range(_MAX_REPAIRS):
         if not found:
             break
+        # A layout dropped by the pass before is freed first: the PDF helper runs with the
+        # cyclic collector off, and each layout of a long plan holds hundreds of MB.
+        gc.collect()
         element, style = found[0], found[0].get("style")
         element.set("style", f"{style}; break-before: page" if style else "break-before: page")
         again = html.render(**options)
