@@ -272,15 +272,11 @@ class PdfHelper:
 
     def close(self) -> None:
         """End the helper (it also ends by itself when this process closes its pipe)."""
+        from perfkit.vega import _end
+
         child, self._child = self._child, None
         if child is not None:
-            child.kill()
-            for pipe in (child.stdin, child.stdout):
-                try:
-                    pipe.close()
-                except OSError:
-                    pass
-            child.wait()
+            _end(child, kill=True)
 
 
 class PendingPdf:

@@ -99,6 +99,14 @@ def stop() -> None:
         return
     child = _helper.pop("child")
     _helper.clear()
+    _end(child)
+
+
+def _end(child, kill: bool = False) -> None:
+    """Close a helper interpreter's pipes (which ends its loop) and wait for it; ``kill``
+    first when it may be busy with work nobody wants any more."""
+    if kill:
+        child.kill()
     for pipe in (child.stdin, child.stdout):
         try:
             pipe.close()
