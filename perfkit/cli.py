@@ -147,6 +147,27 @@ def _notebook(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plan_size(dataset, year: str | None) -> str:
+    """The plan's size as a reader counts it: a plan of several years holds each milestone
+    and measure once a year, so the size given is one year's (the params file's, else the
+    latest held).
+
+    >>> from perfkit import load_dataset
+    >>> _plan_size(load_dataset("data/example"), "2022/23")
+    '2022/23: 11 milestones, 10 measures (the data holds 3 plan years, 2021/22 to 2023/24)'
+    >>> _plan_size(load_dataset("data/chesterfield"), None)
+    '36 milestones, 46 measures'
+    """
+    years = sorted({*dataset.milestones["year"], *dataset.measures["year"]})
+    if len(years) <= 1:
+        return f"{len(dataset.milestones):,} milestones, {len(dataset.measures):,} measures"
+    year = year if year in years else years[-1]
+    milestones = int((dataset.milestones["year"] == year).sum())
+    measures = int((dataset.measures["year"] == year).sum())
+    return (f"{year}: {milestones:,} milestones, {measures:,} measures (the data holds "
+            f"{len(years)} plan years, {years[0]} to {years[-1]})")
+
+
 def _check(args: argparse.Namespace) -> int:
     from perfkit.load import load_dataset
 
@@ -158,10 +179,10 @@ def _check(args: argparse.Namespace) -> int:
         params, data = load_params(args.data)
         base = args.data.resolve().parent
         dataset = load_dataset(data, load_scheme(params.scheme, base), layout_path(params, base))
+        year = params.year
     else:
-        dataset = load_dataset(args.data)
-    print(f"{args.data}: {len(dataset.milestones)} milestones, {len(dataset.measures)} measures; "
-          "no problems found")
+        dataset, year = load_dataset(args.data), None
+    print(f"{args.data}: {_plan_size(dataset, year)}; no problems found")
     return 0
 
 

@@ -60,3 +60,15 @@ def test_summary_of_an_empty_quarter_is_refused_then_plain(tmp_path):
     assert "No updates were received for quarter 1 of 2024/25." in done.stdout
     assert "The data holds no delivery plan for 2024/25." in done.stdout
     assert "0 of 0" not in done.stdout and "%" not in done.stdout
+
+
+def test_check_counts_one_plan_year_not_every_years_rows(capsys):
+    # The example holds three plan years; their 32 milestone rows are 11 milestones a year.
+    from perfkit.cli import main
+
+    for target, year in ((ROOT / "params" / "example" / "2022-23-Q4.yaml", "2022/23"),
+                         (ROOT / "data" / "example", "2023/24")):
+        assert main(["check", str(target)]) == 0
+        out = capsys.readouterr().out
+        assert f": {year}: 11 milestones, " in out, out
+        assert "(the data holds 3 plan years, 2021/22 to 2023/24); no problems found" in out
