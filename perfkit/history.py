@@ -55,6 +55,7 @@ def headline_history(points: pd.DataFrame, title: str) -> Figure:
             f"{r.period} none to count" for r in rows.itertuples()) + "."
         for name, rows in points.groupby("headline", sort=False))
     drawn = points[points["pct"].notna()]
+    drawn = drawn.assign(place=_label_places(drawn))
     base = alt.Chart(drawn).encode(
         x=alt.X("period:O", sort=periods, title="Quarter", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("pct:Q", title="Per cent", scale=alt.Scale(domain=[0, 100])),
@@ -70,9 +71,12 @@ def headline_history(points: pd.DataFrame, title: str) -> Figure:
                         legend=None),
         tooltip=[alt.Tooltip("headline:N", title="Figure"), alt.Tooltip("period:O"),
                  alt.Tooltip("text:N", title="Value")])
-    labels = base.mark_text(dy=-11, fontSize=11, font=FONT, fontWeight="bold").encode(
-        text="text:N")
-    chart = (line + dots + labels).properties(
+    # Each figure's label above its point, or below it where another headline's point sits
+    # just above in the same quarter, so two close figures do not print over each other.
+    labels = [base.mark_text(dy=dy, fontSize=11, font=FONT, fontWeight="bold").encode(
+        text="text:N").transform_filter(alt.FieldEqualPredicate(field="place", equal=place))
+        for place, dy in (("above", -11), ("below", 19))]
+    chart = alt.layer(line, dots, *labels).properties(
         title=title, description=description, width=max(240, 80 * len(periods)), height=200,
     ).configure(font=FONT).configure_axis(labelColor="#0b0c0c", titleColor="#0b0c0c",
                                           labelFontSize=11).configure_legend(
@@ -83,6 +87,32 @@ def headline_history(points: pd.DataFrame, title: str) -> Figure:
         "value": [f"{t} ({c:,} of {b:,})" if b else "None to count"
                   for t, c, b in zip(points["text"], points["count"], points["base"])]})
     return Figure(chart, title, description, points, table)
+
+
+#: Percentage points between two headlines' points in a quarter below which their labels
+#: would meet (11 px type on a 200 px tall axis of 0 to 100).
+LABEL_GAP = 8
+
+
+def _label_places(points: pd.DataFrame) -> list[str]:
+    """Where each point's label goes: "above", or "below" when the next point up in its
+    quarter is within :data:`LABEL_GAP` and labelled above (unless it is that close to 0).
+
+    >>> _label_places(pd.DataFrame({"period": ["Q1", "Q1", "Q2", "Q2"],
+    ...                             "pct": [80.0, 81.0, 40.0, 80.0]}))
+    ['below', 'above', 'above', 'above']
+    """
+    places = ["above"] * len(points)
+    for _, rows in points.reset_index(drop=True).groupby("period", sort=False):
+        ranked = rows.sort_values("pct", ascending=False, kind="stable")
+        higher = None  # the last point up: its pct and place
+        for i, pct in zip(ranked.index, ranked["pct"]):
+            # (not at the axis's foot, where a label below would meet the quarters' names)
+            if higher and higher[1] == "above" and higher[0] - pct < LABEL_GAP \
+                    and pct >= LABEL_GAP:
+                places[i] = "below"
+            higher = (pct, places[i])
+    return places
 
 
 #: A chart of measures is cut into charts of at most this many rows of panels, so each one

@@ -139,3 +139,31 @@ def test_past_the_panel_limit_the_figures_over_time_are_a_table(tmp_path):
     trends = html[html.index('<section id="trends"'):]
     assert trends.count("<th scope=\"row\">Average time to answer a customer call (area 6)") == 2
     assert "2 min 20 s" in html and 'id="chart-headline-history"' in html
+
+
+@pytest.mark.parametrize(("first", "second", "places"), [
+    # Close figures: the lower one's label goes below its point, so the two do not meet.
+    ((75.0, 80.0), (77.0, 81.0), {("Q1", "77%"): "above", ("Q1", "75%"): "below",
+                                  ("Q2", "81%"): "above", ("Q2", "80%"): "below"}),
+    # Far apart: both above.
+    ((30.0, 90.0), (77.0, 40.0), {("Q1", "77%"): "above", ("Q1", "30%"): "above",
+                                  ("Q2", "90%"): "above", ("Q2", "40%"): "above"}),
+    # Equal: one above, one below.
+    ((50.0, 50.0), (50.0, 50.0), {("Q1", "50%"): {"above", "below"}}),
+])
+def test_close_headline_labels_are_drawn_apart(first, second, places):
+    points = pd.DataFrame({
+        "period": ["Q1", "Q2"] * 2, "order": [1, 2] * 2,
+        "headline": ["Milestones"] * 2 + ["Measures"] * 2, "pct": [*first, *second],
+        "text": [f"{p:.0f}%" for p in (*first, *second)], "count": [1] * 4, "base": [2] * 4})
+    spec = history.headline_history(points, "Headlines").chart.to_dict()
+    values = spec["datasets"][spec["data"]["name"]]
+    texts = [layer for layer in spec["layer"] if layer["mark"]["type"] == "text"]
+    # Two label layers, one above the point and one below, each drawing its own points.
+    assert [(t["mark"]["dy"], t["transform"][0]["filter"]["equal"]) for t in texts] == \
+        [(-11, "above"), (19, "below")]
+    found: dict = {}
+    for v in values:
+        found.setdefault((v["period"], v["text"]), set()).add(v["place"])
+    for key, place in places.items():
+        assert found[key] == (place if isinstance(place, set) else {place}), key
