@@ -43,6 +43,10 @@ PHONE_TITLE_CHARS = 34
 #: The widest a plot may be on a phone: with the wrapped labels beside it, the whole chart
 #: stays inside 375 px less the page's margins.
 PHONE_WIDTH = 190
+#: A time series on a phone: its value axis is short numbers, so the plot may be wider.
+PHONE_SERIES_WIDTH = 260
+#: About how wide a character of an axis label is drawn (10–11 px type), in px.
+CHAR_WIDTH = 6
 #: Axis labels are drawn at this line height (px) per line, and a band gets this much room
 #: around them.
 LINE_HEIGHT = 14
@@ -93,9 +97,13 @@ def for_page(spec: dict) -> dict:
 def for_phone(spec: dict) -> dict:
     """The chart laid out for a 375 px screen, its text no smaller than on the page."""
     spec = copy.deepcopy(spec)
+    texts = _texts(spec)
     for node in _nodes(spec):
         if isinstance(node.get("width"), (int, float)):
-            node["width"] = min(node["width"], PHONE_WIDTH)
+            series = _series(node)
+            node["width"] = min(node["width"], PHONE_SERIES_WIDTH if series else PHONE_WIDTH)
+            if series:
+                _upright_times(series, node["width"], texts)
         if "hconcat" in node:
             node["vconcat"] = node.pop("hconcat")
         if "facet" in node and "columns" in node:
@@ -117,6 +125,31 @@ def for_phone(spec: dict) -> dict:
     config = spec.setdefault("config", {})
     config["legend"] = {**config.get("legend", {}), "columns": 2, "labelLimit": 0}
     return spec
+
+
+def _series(node: dict) -> list[dict]:
+    """The x encodings of a view whose every layer draws values (y, a number) over a row of
+    categories or times (x): a time series, whose value axis needs little room beside it.
+    Empty for any other view."""
+    units = _units(node)
+    encodings = [_encoding(node, u) for u in units]
+    if not units or not all(
+            (e.get("x") or {}).get("type") in ("nominal", "ordinal", "temporal")
+            and (e.get("y") or {}).get("type") == "quantitative" for e in encodings):
+        return []
+    return [e["x"] for e in encodings]
+
+
+def _upright_times(xs: list[dict], width: float, texts: dict[str, list[str]]) -> None:
+    """Stand an x axis's labels upright when side by side they would not fit the plot's
+    width (ten quarters' names on a phone ran into one another)."""
+    for x in xs:
+        names = set(texts.get(x.get("field"), []))
+        axis = x.get("axis", {})
+        if not names or axis is None or axis.get("labelAngle", 0) != 0:
+            continue
+        if len(names) * (max(map(len, names)) * CHAR_WIDTH + 4) > width:
+            x["axis"] = {**axis, "labelAngle": -90}
 
 
 def _units(node: dict) -> list[dict]:

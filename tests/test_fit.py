@@ -27,6 +27,28 @@ def test_labels_break_at_spaces_and_are_never_cut(text, chars, lines):
     assert " ".join(lines) == text
 
 
+@pytest.mark.parametrize(("quarters", "angle"), [(3, 0), (10, -90)])
+def test_a_time_series_on_a_phone_is_wider_and_stands_crowded_quarters_upright(quarters,
+                                                                                angle):
+    # Ten quarters' names side by side ran into one another at 375 px; three fit as they are.
+    import pandas as pd
+
+    from perfkit import history
+
+    periods = [history.period("2022/23" if i < 4 else "2023/24" if i < 8 else "2024/25",
+                              i % 4 + 1) for i in range(quarters)]
+    points = pd.DataFrame({"period": periods, "order": range(quarters),
+                           "headline": "Met target", "pct": 50.0, "text": "50%",
+                           "count": 1, "base": 2})
+    spec = history.headline_history(points, "Headlines").chart.to_dict()
+    phone = fit.for_phone(spec)
+    assert phone["width"] == min(spec["width"], fit.PHONE_SERIES_WIDTH)
+    x = phone["layer"][0]["encoding"]["x"]
+    assert x["axis"]["labelAngle"] == angle
+    # the page keeps its own layout
+    assert fit.for_page(spec)["layer"][0]["encoding"]["x"]["axis"]["labelAngle"] == 0
+
+
 def test_the_data_is_never_taken_for_layout():
     # an analyst's chart of milestones: its rows have a "title", and a "width" in metres
     import altair as alt
