@@ -90,13 +90,13 @@ def _report(args: argparse.Namespace) -> int:
     except OutOfTime:
         raise ParamsError(f"{path}: reading the parameters and scheme took longer than the "
                           f"limit of {args.timeout:g} s (perfkit report --timeout)") from None
-    rendered, failures, bad_input = 0, 0, 0
+    rendered, failures, bad_input, indexed = 0, 0, 0, 0
     started = time.monotonic()
     # A bar on a terminal; in a scheduler's log, one line per report instead.
     with tqdm(total=len(args.params), desc="Rendering", unit="report", file=sys.stderr,
               disable=args.quiet or not sys.stderr.isatty()) as bar:
         def done(outcome):
-            nonlocal rendered, failures, bad_input
+            nonlocal rendered, failures, bad_input, indexed
             if outcome.error:
                 failures += 1
                 bad_input += outcome.bad_input
@@ -106,6 +106,8 @@ def _report(args: argparse.Namespace) -> int:
             else:
                 rendered += 1
                 made = outcome.rendered
+                # Runs take turns on the index: the one that lists the most lists them all.
+                indexed = max(indexed, made.indexed)
                 written = [made.html, made.cabinet, *made.pdfs, *made.docs]
                 # A scheduler's log: each line says when, and the first how long it took.
                 stamp = _now()
@@ -122,6 +124,10 @@ def _report(args: argparse.Namespace) -> int:
                     allow_empty=args.allow_empty,
                     kernel=args.kernel, timeout=args.timeout or None,
                     **({"notebook": args.notebook} if args.notebook else {}))
+    if rendered:
+        # The index at the output root is part of what is published: the log says so.
+        print(f"{_now()} index.html: rewritten, listing {indexed} "
+              f"quarter{'s' if indexed != 1 else ''}")
     if len(args.params) > 1:
         print(f"{_now()} perfkit: {rendered} rendered, {failures} failed in "
               f"{time.monotonic() - started:.1f} s", file=sys.stderr)

@@ -39,6 +39,7 @@ class Rendered:
     docs: tuple[Path, ...] = ()  # cabinet.docx and report.docx, with --docx
     changes: tuple[str, ...] = ()  # what the run added, replaced and removed, for the log
     seconds: float = 0.0  # how long the render took
+    indexed: int = 0  # the quarters index.html at the output root listed after this run
 
 
 def output_folder(out_root: Path, slug: str) -> Path:
@@ -118,7 +119,7 @@ def render(params_path: str | Path, out_root: str | Path = "outputs",
             from perfkit.changes import compare, describe
 
             changes = describe(compare(folder, staging.path, pdf=pdf, docx=docx))
-        _write_index(folder.parent, params.organisation)
+        indexed = _write_index(folder.parent, params.organisation)
     except OutOfTime:
         raise RenderError(f"{params_path}: rendering took longer than the limit of "
                           f"{timeout:g} s (perfkit report --timeout); nothing was "
@@ -126,15 +127,24 @@ def render(params_path: str | Path, out_root: str | Path = "outputs",
     finally:
         if pdf_helper:
             pdf_helper.close()
-    return replace(rendered, changes=tuple(changes), seconds=time.monotonic() - started)
+    return replace(rendered, changes=tuple(changes), seconds=time.monotonic() - started,
+                   indexed=indexed)
 
 
-def _write_index(out_root: Path, organisation: str) -> None:
-    """``index.html`` at the output root, rewritten now that this quarter is published."""
+def _write_index(out_root: Path, organisation: str) -> int:
+    """``index.html`` at the output root, rewritten now that this quarter is published;
+    returns how many quarters it lists."""
     from perfkit.index import index_page, read_quarters
     from perfkit.publish import publish_index
 
-    publish_index(out_root, lambda root: index_page(read_quarters(root), organisation, _css()))
+    listed = []
+
+    def build(root: Path) -> str:
+        listed[:] = read_quarters(root)
+        return index_page(listed, organisation, _css())
+
+    publish_index(out_root, build)
+    return len(listed)
 
 
 @dataclass(frozen=True)

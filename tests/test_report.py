@@ -104,7 +104,10 @@ def test_two_params_files_render_in_parallel_with_a_line_each_in_a_log(tmp_path,
     assert wrote == [f"wrote {out.resolve() / s / 'report.html'}"
                      for s in ("2022-23-Q1", "2022-23-Q2")]
     assert sorted(line for line in lines if not line.startswith("wrote ")) == [
-        f"{s}: added figures.csv, report.html, report.ipynb, summary.json" for s in ("2022-23-Q1", "2022-23-Q2")]
+        f"{s}: added figures.csv, report.html, report.ipynb, summary.json"
+        for s in ("2022-23-Q1", "2022-23-Q2")] + ["index.html: rewritten, listing 2 quarters"]
+    # the index's line comes after the reports' (the operator reads what the run ended with)
+    assert lines[-1] == "index.html: rewritten, listing 2 quarters"
     for slug in ("2022-23-Q1", "2022-23-Q2"):
         assert sorted(p.name for p in (out / slug).iterdir()) == [
             "figures.csv", "report.html", "report.ipynb", "summary.json"]

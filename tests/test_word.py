@@ -27,6 +27,8 @@ def papers(tmp_path_factory):
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ wrote .*cabinet\.docx in \d+\.\d s", first)
     assert any(line.endswith("2022-23-Q2: added cabinet.docx, cabinet.html, figures.csv, report.docx, "
                              "report.html, report.ipynb, summary.json") for line in changes)
+    # and, last, the index of quarters at the output root, which the run rewrote
+    assert changes[-1].endswith("Z index.html: rewritten, listing 1 quarter"), changes
     return out / "2022-23-Q2"
 
 
