@@ -396,7 +396,8 @@ def _measure_rows(dataset: Dataset, periods: list[tuple[str, int]] | None, *,
     profile[own | (profile == _code(profile_names, ""))] = _code(profile_names,
                                                                  Profile.SNAPSHOT.value)
     own_value = value
-    if (profile_names == Profile.SUM.value).any():
+    summed = (profile_names == Profile.SUM.value)[profile]
+    if summed.any():
         value, value_names, profile, profile_names = _years_to_date(
             value, value_names, read["number"], value_codes, profile, profile_names, quarter,
             lambda qs, at_rows: find_update(key(row_year[at_rows], qs, row_id[at_rows])))
@@ -432,7 +433,8 @@ def _measure_rows(dataset: Dataset, periods: list[tuple[str, int]] | None, *,
         rows["previous_value"] = pd.Series(value_names[previous], dtype=object)
         # The quarter's own figure, where the value checked is a year to date (a summed
         # measure's); the same as ``value`` otherwise.
-        rows["quarter_value"] = pd.Series(value_names[own_value], dtype=text)
+        rows["quarter_value"] = pd.Series(_quarter_texts(own_value, value_names, summed,
+                                                         read["number"]), dtype=text)
     else:
         # The earlier figures are among the same texts: their categories are checked once.
         figures = pd.CategoricalDtype(pd.Index(value_names, dtype=object))
@@ -505,6 +507,22 @@ def _years_to_date(value: np.ndarray, names: np.ndarray, numbers: np.ndarray,
     profile = profile.copy()
     profile[summed] = _code(profile_names, Profile.CUMULATIVE.value)
     return value, names, profile, profile_names
+
+
+def _quarter_texts(own: np.ndarray, names: np.ndarray, summed: np.ndarray,
+                   numbers: np.ndarray) -> np.ndarray:
+    """Each row's own quarter figure as text: a summed measure's written as its year to date
+    is (:func:`_sum_text`), so the two read alike side by side; others as the officer wrote.
+
+    >>> names = np.array(["115000", "Annual update", "72%"], dtype=object)
+    >>> _quarter_texts(np.array([0, 1, 2]), names, np.array([True, True, False]),
+    ...                np.array([115000.0, np.nan, 72.0])).tolist()
+    ['115,000', 'Annual update', '72%']
+    """
+    texts = names[own]
+    for i in np.flatnonzero(summed & ~np.isnan(numbers[own])).tolist():
+        texts[i] = _sum_text(float(numbers[own[i]]), texts[i])
+    return texts
 
 
 def _sum_text(total: float, like: str) -> str:

@@ -75,6 +75,10 @@ def test_a_summed_measure_keeps_the_quarters_own_figure(data):
     rows = summarise(data, YEAR, 4).quarter.measures.set_index("measure_id")
     assert rows.loc["A", "quarter_value"] == "350" and rows.loc["C", "quarter_value"] == "1050"
     assert "1,000 for the year" in rows.loc["A", "reason"]
+    # Written as its year to date is ("£1,800,000"), not as typed ("£600k"): the two sit
+    # side by side in the report's cell.
+    assert (rows.loc["B", "value"], rows.loc["B", "quarter_value"]) == ("£1,800,000",
+                                                                        "£600,000")
 
 
 def test_the_report_calls_quarter_4_the_outturn(data):
