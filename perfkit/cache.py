@@ -28,11 +28,12 @@ from perfkit.limits import MAX_FILE_BYTES
 if TYPE_CHECKING:
     from perfkit.load import Dataset
     from perfkit.scheme import Scheme
-    from perfkit.summary import Summary
+    from perfkit.summary import Assessments, Summary
 
 _KEEP = 8  # a batch renders a few datasets, each for a few quarters
 _datasets: OrderedDict[tuple, Dataset] = OrderedDict()
 _summaries: OrderedDict[tuple, Summary] = OrderedDict()
+_assessments: OrderedDict[tuple, Assessments] = OrderedDict()
 _CHUNK = 1 << 20
 
 
@@ -103,7 +104,16 @@ def summarise(path: str | Path, year: str, quarter: int,
     if key in _summaries:
         _summaries.move_to_end(key)
         return dataset, _summaries[key]
-    summary = compute(dataset, year, quarter, scheme, allow_empty=allow_empty)
+    from perfkit.scheme import load_scheme
+    from perfkit.summary import Assessments
+
+    # One dataset's quarters are assessed once for all its summaries (a batch worker's next
+    # quarter needs most of the last one's).
+    seen = _assessments.get(key[:3])
+    if seen is None or seen.dataset is not dataset:
+        seen = Assessments(dataset, scheme or load_scheme())
+    _keep(_assessments, key[:3], seen)
+    summary = compute(dataset, year, quarter, scheme, allow_empty=allow_empty, assessments=seen)
     _keep(_summaries, key, summary)
     return dataset, summary
 

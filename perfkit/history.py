@@ -8,7 +8,7 @@ labelled with its figure, so nothing is told by colour alone.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 import altair as alt
 import pandas as pd
@@ -197,15 +197,16 @@ def measure_history(values: pd.DataFrame, title: str) -> Figure:
         # Properties, transform and config given at construction, not by chained calls:
         # each chained call deep-copies the whole chart (Altair), which made these charts
         # the costliest part of a long plan's report.
-        panels.append(alt.layer(
-            line, target,
+        panel = alt.LayerChart(
             transform=[alt.FilterTransform(alt.FieldEqualPredicate(field="measure",
                                                                    equal=name))],
             width=width, height=PANEL_HEIGHT,
             title=alt.TitleParams(_lines(str(name), lines), fontSize=11, anchor="start",
-                                  color="#0b0c0c")))
-    chart = alt.concat(
-        *panels, columns=columns, data=drawn.drop(columns=["unit"]),
+                                  color="#0b0c0c"))
+        panel.layer = [line, target]  # as _concat does: no copies of layers with no data
+        panels.append(panel)
+    chart = _concat(
+        panels, columns=columns, data=drawn.drop(columns=["unit"]),
         title=alt.TitleParams(label_lines(title, TITLE_CHARS),
                               subtitle=label_lines(KEY, TITLE_CHARS)),
         description=description,
@@ -214,6 +215,20 @@ def measure_history(values: pd.DataFrame, title: str) -> Figure:
                           title=alt.TitleConfig(color="#0b0c0c", fontSize=15, anchor="start",
                                                 subtitleColor="#0b0c0c", subtitleFontSize=12)))
     return Figure(chart, title, description, values, measure_history_table(values))
+
+
+def _concat(panels: list[alt.LayerChart], **properties: Any) -> alt.ConcatChart:
+    """``alt.concat(*panels, **properties)`` for panels with no data and no parameters of
+    their own, without the deep copy of every panel (and of each panel's layers) that
+    Altair makes to merge those: a third of the time these charts took to build.
+
+    >>> a = alt.LayerChart(layer=[alt.Chart().mark_line()])
+    >>> _concat([a, a], columns=2).to_dict() == alt.concat(a, a, columns=2).to_dict()
+    True
+    """
+    chart = alt.ConcatChart(**properties)
+    chart.concat = panels
+    return chart
 
 
 def measure_history_table(values: pd.DataFrame) -> pd.DataFrame:

@@ -64,13 +64,50 @@ def require_updates(dataset: Dataset, year: str, quarter: int) -> None:
         f"Check `year` and `quarter`; {ALLOW_EMPTY_HINT} renders an empty quarter on purpose.")
 
 
+class Assessments:
+    """The quarters of one dataset assessed under one scheme, and their rollups, each worked
+    out once and then shared (treat them as read-only, like the dataset).
+
+    A summary assesses up to :data:`TIMELINE_QUARTERS` quarters; the summary of the next
+    quarter of the same data needs all but one of them again, so a batch worker that keeps
+    one of these (:mod:`perfkit.cache` does) assesses each quarter once, not once a summary.
+
+    >>> from perfkit.load import load_dataset
+    >>> seen = Assessments(load_dataset("data/chesterfield"), load_scheme())
+    >>> seen.quarter("2022/23", 2) is seen.quarter("2022/23", 2)
+    True
+    >>> seen.rollup("2022/23", 2).overall.milestones.total
+    36
+    """
+
+    def __init__(self, dataset: Dataset, scheme: Scheme) -> None:
+        self.dataset, self.scheme = dataset, scheme
+        self._quarters: dict[tuple[str, int], Quarter] = {}
+        self._rollups: dict[tuple[str, int], Rollup] = {}
+
+    def quarter(self, year: str, quarter: int) -> Quarter:
+        """The quarter's milestones and measures, checked (:func:`assess_quarter`)."""
+        if (year, quarter) not in self._quarters:
+            self._quarters[year, quarter] = assess_quarter(self.dataset, year, quarter,
+                                                           self.scheme)
+        return self._quarters[year, quarter]
+
+    def rollup(self, year: str, quarter: int) -> Rollup:
+        """The quarter's statuses counted by priority (:func:`roll_up`)."""
+        if (year, quarter) not in self._rollups:
+            self._rollups[year, quarter] = roll_up(self.quarter(year, quarter))
+        return self._rollups[year, quarter]
+
+
 def summarise(dataset: Dataset, year: str, quarter: int,
-              scheme: Scheme | None = None, *, allow_empty: bool = False) -> Summary:
+              scheme: Scheme | None = None, *, allow_empty: bool = False,
+              assessments: Assessments | None = None) -> Summary:
     """Everything the report says about one quarter, computed once, in the ``scheme``'s
     words (by default, Chesterfield's).
 
     A quarter with no updates is refused (:class:`~perfkit.errors.EmptyQuarterError`)
     unless ``allow_empty``; then the narrative says plainly that none was received.
+    ``assessments`` (of this dataset, under this scheme) lends quarters already assessed.
 
     >>> from perfkit.load import load_dataset
     >>> s = summarise(load_dataset("data/chesterfield"), "2022/23", 2)
@@ -80,17 +117,14 @@ def summarise(dataset: Dataset, year: str, quarter: int,
     received = quarter in updates_held(dataset).get(year, [])
     if not received and not allow_empty:
         require_updates(dataset, year, quarter)
-    scheme = scheme or load_scheme()
-
-    assessed_once: dict[tuple[str, int], Quarter] = {}
-
-    def assess(y: str, q: int) -> Quarter:
-        if (y, q) not in assessed_once:
-            assessed_once[y, q] = assess_quarter(dataset, y, q, scheme)
-        return assessed_once[y, q]
+    if assessments is None:
+        assessments = Assessments(dataset, scheme or load_scheme())
+    elif assessments.dataset is not dataset or (scheme and scheme != assessments.scheme):
+        raise ValueError("assessments of another dataset or scheme")
+    assess, rolled = assessments.quarter, assessments.rollup
 
     assessed = assess(year, quarter)
-    rollup = roll_up(assessed)
+    rollup = rolled(year, quarter)
     if not received:
         # Nothing to compare: a fall "to 0%" would report missing data as a collapse.
         nothing = (f"No updates were received for quarter {quarter} of {year}, so no "
@@ -99,18 +133,15 @@ def summarise(dataset: Dataset, year: str, quarter: int,
                       *(priority_paragraph(g, rollup) for g in rollup.priorities), nothing]
         return Summary(assessed, rollup, [], paragraphs, [], [], [], received=False,
                        movement=movement(assessed, None, None, None, [assessed]))
-    earlier = [assess(year, q) for q in quarters_held(dataset, year, quarter - 1)]
-    history = [roll_up(q) for q in earlier]
+    held_now = quarters_held(dataset, year, quarter - 1)
+    earlier = [assess(year, q) for q in held_now]
+    history = [rolled(year, q) for q in held_now]
     before_year, before_q = previous_quarter(year, quarter)
-    if history and history[-1].quarter == before_q and before_year == year:
-        before = history[-1]  # already assessed above
-    elif before_q in quarters_held(dataset, before_year, before_q):
-        before = roll_up(assess(before_year, before_q))
-    else:
-        before = None
+    before = (rolled(before_year, before_q)
+              if before_q in quarters_held(dataset, before_year, before_q) else None)
     changes = compare(rollup, before) if before else []
     last_year = previous_year(year)
-    year_changes = (compare(rollup, roll_up(assess(last_year, quarter)))
+    year_changes = (compare(rollup, rolled(last_year, quarter))
                     if quarter in quarters_held(dataset, last_year, quarter) else [])
     paragraphs = [overall_paragraph(rollup),
                   *(priority_paragraph(g, rollup) for g in rollup.priorities),
@@ -118,7 +149,7 @@ def summarise(dataset: Dataset, year: str, quarter: int,
                                    last_year=year_changes)]
     held = [(y, q) for y, qs in updates_held(dataset).items() for q in qs
             if (y, q) < (year, quarter)][-(TIMELINE_QUARTERS - 1):]
-    timeline = [(assess(y, q), roll_up(assess(y, q))) for y, q in held]
+    timeline = [(assess(y, q), rolled(y, q)) for y, q in held]
     return Summary(assessed, rollup, changes, paragraphs, history, earlier, year_changes,
                    movement=_movement(dataset, year, quarter, assess),
                    timeline=[*timeline, (assessed, rollup)])
