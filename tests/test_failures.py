@@ -17,9 +17,8 @@ def broken_notebook(target: Path) -> Path:
     nb = json.loads(NOTEBOOK.read_text())
     at = next(i for i, c in enumerate(nb["cells"]) if "report.dashboard()" in "".join(c["source"]))
     nb["cells"].insert(at + 1, {"cell_type": "code", "execution_count": None, "metadata": {},
-                                "outputs": [], "source": ["raise RuntimeError('injected failure')"]})
-    for cell in nb["cells"]:
-        cell.pop("id", None)
+                                "id": "injected-failure", "outputs": [],
+                                "source": ["raise RuntimeError('injected failure')"]})
     target.write_text(json.dumps(nb))
     return target
 
