@@ -31,7 +31,7 @@ from perfkit.params import (
 )
 from perfkit.scheme import Part, Scheme, load_scheme
 from perfkit.summary import Summary
-from perfkit.targets import parse_target, parse_value
+from perfkit.targets import grouped, parse_target, parse_value
 
 
 def _sentence(text: str) -> str:
@@ -542,8 +542,8 @@ class Report:
         runs = exceptions and self._runs_known
         forecast = (rows["forecast_text"] != "").any() if "forecast_text" in rows else False
         action = exceptions and "action" in rows
-        body = [[esc(r.name), esc(r.bar_text),
-                 *([esc(outturn.get(r.measure_id) or "—")] if with_outturn else []),
+        body = [[esc(r.name), esc(grouped(r.bar_text)),
+                 *([esc(grouped(outturn.get(r.measure_id) or "—"))] if with_outturn else []),
                  self._value_cell(r),
                  f'{state_badge(self.scheme, Part.MEASURES, r.state)}'
                  f'<span class="reason">{esc(r.reason)}</span>',
@@ -571,9 +571,9 @@ class Report:
         """The value checked; a summed measure's year to date also gives the quarter's own."""
         own = getattr(r, "quarter_value", r.value)
         if own and own != r.value:
-            return (f'{esc(r.value)}<span class="reason">Year to date; '
-                    f"{esc(own)} in quarter {self.params.quarter}</span>")
-        return esc(r.value or "—")
+            return (f'{esc(grouped(r.value))}<span class="reason">Year to date; '
+                    f"{esc(grouped(own))} in quarter {self.params.quarter}</span>")
+        return esc(grouped(r.value or "—"))
 
     def _forecast_cell(self, r) -> str:
         """The year-end forecast beside the current status: the figure, its check, and

@@ -368,6 +368,22 @@ def show(number: float, unit: Unit) -> str:
     return f"{number:,.0f}" if number == round(number) else f"{_trim(number)}"
 
 
+_UNGROUPED = re.compile(r"(£?)(\d{4,})((?:\.\d+)?%?)", re.ASCII)
+
+
+def grouped(text: object) -> object:
+    """A figure typed without thousands separators, as the report writes figures ("1,900",
+    as its sentences do); any other text as it was typed.
+
+    >>> grouped("1900"), grouped("£25000.50"), grouped("Over £500k"), grouped("70% C")
+    ('1,900', '£25,000.50', 'Over £500k', '70% C')
+    >>> grouped("2021"), grouped(" 12345"), grouped("999")
+    ('2,021', ' 12345', '999')
+    """
+    match = _UNGROUPED.fullmatch(text) if isinstance(text, str) else None
+    return f"{match[1]}{int(match[2]):,}{match[3]}" if match else text
+
+
 def _trim(number: float) -> str:
     return f"{round(number, 2):,.2f}".rstrip("0").rstrip(".")
 

@@ -7,7 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from perfkit import Rag, Status, check_target
-from perfkit.targets import Kind, check_many, parse_target, parse_tolerance, parse_value
+from perfkit.targets import (
+    Kind, check_many, grouped, parse_target, parse_tolerance, parse_value,
+)
 
 MET, NEAR, MISSED = Status.MET, Status.NEAR, Status.MISSED
 NOT_DUE, NO_TARGET, UNPARSED = Status.NOT_DUE, Status.NO_TARGET, Status.UNPARSED
@@ -308,3 +310,14 @@ def test_a_long_cell_is_never_read_as_a_figure():
     checks = check_many(list(HOSTILE.values()), list(reversed(HOSTILE.values())), reasons=True)
     assert time.process_time() - start < 2.0
     assert set(checks["status"]) == {UNPARSED}
+
+
+@pytest.mark.parametrize(("typed", "shown"), [
+    ("1900", "1,900"), ("2438", "2,438"), ("400000", "400,000"),    # the samples' own
+    ("£25000", "£25,000"), ("12500.5", "12,500.5"), ("1500%", "1,500%"),
+    ("999", "999"), ("1,900", "1,900"), ("Over £500k", "Over £500k"),
+    ("70% C", "70% C"), ("3 mins 26 secs", "3 mins 26 secs"), ("Annual update", "Annual update"),
+    (" 1900", " 1900"), ("1900 homes", "1900 homes"), ("", ""),
+])
+def test_a_figure_typed_without_separators_is_shown_with_them(typed, shown):
+    assert grouped(typed) == shown
