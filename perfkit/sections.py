@@ -169,7 +169,7 @@ class Report:
                 for r in single.itertuples()]
         parts = [f"<p>{esc(intro)}</p>",
                  "<ul>" + "".join(f"<li>{esc(x)}</li>" for x in lines) + "</ul>",
-                 *(_grouped_finding(self.scheme, issue, detail, rows)
+                 *(_grouped_finding(self.scheme, issue, detail, rows, _alike(issues, rows))
                    for (issue, detail), rows in grouped),
                  *([table("Data quality findings", ["ID", "Finding", "Name", "Detail"], rows)]
                    if rows or not grouped else [])]
@@ -716,14 +716,30 @@ def group_findings(issues: pd.DataFrame, least: int = 3):
     return issues[sizes < least], grouped
 
 
-def _grouped_finding(scheme: Scheme, issue: Issue, detail: str, rows: pd.DataFrame) -> str:
+def _alike(issues: pd.DataFrame, rows: pd.DataFrame) -> int:
+    """How many findings share the group's finding and kind of row (milestone or measure),
+    whatever their detail: the count the Data quality list gives for that finding."""
+    same = issues["issue"] == rows["issue"].iloc[0]
+    if "table" in issues:
+        same &= issues["table"].isin(set(rows["table"]))
+    return int(same.sum())
+
+
+def _grouped_finding(scheme: Scheme, issue: Issue, detail: str, rows: pd.DataFrame,
+                     alike: int) -> str:
+    """One paragraph for a group of findings that say the same thing. Where others of the
+    same finding say something else (listed in the table or another group), the lead says
+    "5 of 8", so the reader does not take the group for all of them."""
     kinds = set(rows.get("table", pd.Series(dtype=str)))
     noun = ("items" if len(kinds) > 1 or not kinds else
             scheme.nouns.milestone[1] if "milestone" in kinds else scheme.nouns.measure[1])
     names = "; ".join(f'<span class="finding-id">{esc(r.id)}</span> {esc(r.name)}'
                       for r in rows.itertuples())
-    return (f'<p class="finding-group"><strong>{len(rows)} {esc(noun)}: '
+    count = f"{len(rows)} of {alike}" if alike > len(rows) else f"{len(rows)}"
+    return (f'<p class="finding-group"><strong>{count} {esc(noun)}: '
             f"{esc(issue.label.lower())}.</strong> {esc(detail)} {names}.</p>")
+
+
 def _action(text: object) -> str:
     """An exception's corrective action, or a plain "None given" (also in Data quality)."""
     if isinstance(text, str) and text.strip():
