@@ -62,6 +62,43 @@ def long_pdf(tmp_path_factory):
     return base / "out" / "2022-23-Q2" / "report.pdf"
 
 
+@pytest.fixture(scope="module")
+def example_pdf(tmp_path_factory):
+    """The example's last quarter: its exceptions tables have every column (last year's
+    outturn, forecast, quarters in a row, travel both ways, corrective action)."""
+    out = tmp_path_factory.mktemp("examplepdf")
+    done = subprocess.run([sys.executable, "-m", "perfkit.cli", "report",
+                           "params/example/2023-24-Q2.yaml", "--out", str(out), "--pdf"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    return out / "2023-24-Q2" / "report.pdf"
+
+
+@pytest.mark.parametrize("which", ["sample", "long", "example"])
+def test_nothing_is_drawn_in_the_right_margin(request, which, tmp_path):
+    # Drawn, not read: a visually hidden caption's text lies past the margin, unseen.
+    from PIL import Image
+
+    require_poppler()
+    path = {"sample": lambda: request.getfixturevalue("rendered") / "report.pdf",
+            "long": lambda: request.getfixturevalue("long_pdf"),
+            "example": lambda: request.getfixturevalue("example_pdf")}[which]()
+    dpi, mm = 40, 40 / 25.4
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-png", str(path), str(tmp_path / "p")],
+                   check=True, timeout=120)
+    inked = []
+    for png in sorted(tmp_path.glob("p-*.png")):
+        with Image.open(png) as image:
+            width, height = image.size
+            # From 1.5 mm past the text's right edge (report.css: 16 mm margins) to the
+            # paper's, between the running header and footer.
+            margin = image.convert("L").crop((int(width - 14.5 * mm), int(TOP / 72 * dpi),
+                                              width, int(height - BOTTOM / 72 * dpi)))
+            if margin.getextrema()[0] < 200:
+                inked.append(png.stem)
+    assert not inked, f"{which}: drawn in the right margin on {inked}"
+
+
 @pytest.fixture(scope="module", params=["sample", "long"])
 def pdf(request, rendered):
     require_poppler()
