@@ -99,15 +99,34 @@ def output_html(output, context: dict | None = None, counter: dict | None = None
 # -- an analyst's chart --------------------------------------------------------------------
 
 def chart_figure(spec: dict, ident: str) -> str:
-    """An Altair chart's spec as an accessible figure: its title (or "Figure N"), its
-    description (or one written from its figures) and its figures as a table."""
+    """An Altair chart's spec as an accessible figure: its title (or one named for what it
+    charts, :func:`untitled`), its description (or one written from its figures) and its
+    figures as a table."""
     from perfkit.charts import spec as styled
     from perfkit.html import spec_figure
 
     table = chart_table(spec)
-    title = _title(spec.get("title")) or f"Figure {ident.rsplit('-', 1)[-1]}"
+    title = _title(spec.get("title")) or untitled(table)
     description = spec.get("description") or describe(title, table)
     return spec_figure(styled(spec), title, description, table, ident)
+
+
+def untitled(table) -> str:
+    """The name of a chart the analyst gave no title: what it charts, from the columns it
+    encodes. The same in JupyterLab and on the page, wherever the chart stands (a number
+    would count the kernel's displays in one and the notebook's charts in the other).
+
+    >>> import pandas as pd
+    >>> untitled(pd.DataFrame(columns=["priority", "status", "count"]))
+    'Chart of priority, status and count'
+    >>> untitled(pd.DataFrame())
+    'Untitled chart'
+    """
+    names = [str(c) for c in table.columns][:4]
+    if not names:
+        return "Untitled chart"
+    return "Chart of " + (f"{', '.join(names[:-1])} and {names[-1]}" if len(names) > 1
+                          else names[0])
 
 
 def _title(title: object) -> str:

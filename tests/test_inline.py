@@ -3,6 +3,8 @@ page laid out as JupyterLab lays out a notebook (its class names), with hostile 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from browser import browser  # noqa: F401  (the fixture)
@@ -92,3 +94,19 @@ def test_jupyterlab_prefers_html_to_vega_lite():
     vega = re.search(r'vnd\.vegalite\.v5\+json".{0,1500}?rank:(\d+)', core, re.S)
     assert html and vega
     assert int(html[1]) < int(vega[1]), (html[1], vega[1])
+
+
+def test_an_untitled_chart_has_the_same_name_inline_and_on_the_page():
+    import altair as alt
+    import pandas as pd
+
+    from perfkit.cells import output_html
+
+    chart = alt.Chart(pd.DataFrame({"team": ["A", "B"], "done": [3, 5]})).mark_bar().encode(
+        x="done:Q", y="team:N")
+    # Shown three times in the kernel (a cell run again and again): the name does not count.
+    inline = [unwrap(vegalite_bundle(chart.to_dict())[0]["text/html"]) for _ in range(3)]
+    page = output_html({"output_type": "display_data",
+                        "data": {"application/vnd.vegalite.v5+json": chart.to_dict()}})
+    for html in [*inline, page]:
+        assert re.search(r'<title id="[^"]+">Chart of done and team</title>', html), html[:300]
