@@ -368,7 +368,9 @@ def show(number: float, unit: Unit) -> str:
     return f"{number:,.0f}" if number == round(number) else f"{_trim(number)}"
 
 
-_UNGROUPED = re.compile(r"(£?)(\d{4,})((?:\.\d+)?%?)", re.ASCII)
+# At most 15 digits, as read_values reads a plain figure: past that the text is not a figure
+# a reader would group (and int() refuses a string of more than 4,300 digits).
+_UNGROUPED = re.compile(r"(£?)(\d{4,15})((?:\.\d{1,15})?%?)", re.ASCII)
 
 
 def grouped(text: object) -> object:

@@ -318,6 +318,7 @@ def test_a_long_cell_is_never_read_as_a_figure():
     ("999", "999"), ("1,900", "1,900"), ("Over £500k", "Over £500k"),
     ("70% C", "70% C"), ("3 mins 26 secs", "3 mins 26 secs"), ("Annual update", "Annual update"),
     (" 1900", " 1900"), ("1900 homes", "1900 homes"), ("", ""),
+    ("1" * 15, "111,111,111,111,111"), ("1" * 16, "1" * 16), ("9" * 5000, "9" * 5000),
 ])
 def test_a_figure_typed_without_separators_is_shown_with_them(typed, shown):
     assert grouped(typed) == shown
