@@ -121,8 +121,11 @@ def untitled(table) -> str:
     'Chart of priority, status and count'
     >>> untitled(pd.DataFrame())
     'Untitled chart'
+    >>> len(untitled(pd.DataFrame(columns=["x" * 5000])))
+    50
     """
-    names = [str(c) for c in table.columns][:4]
+    # A column's name is the analyst's data: a long one is cut, as a message cuts a value.
+    names = [str(c) if len(str(c)) <= 40 else str(c)[:40] + "…" for c in table.columns][:4]
     if not names:
         return "Untitled chart"
     return "Chart of " + (f"{', '.join(names[:-1])} and {names[-1]}" if len(names) > 1
