@@ -26,6 +26,8 @@ from perfkit.errors import RenderError
 #: text only a screen reader needs (the chart's description becomes the picture's alt text).
 _SKIP = re.compile(r"\b(chart-narrow|visually-hidden|skip-link)\b")
 _WIDTH_CM = 16.0  # A4 less the margins
+#: Inline elements the page's stylesheet shows as blocks of their own (report.css).
+_BLOCK_SPAN = re.compile(r"\breason\b")
 
 
 def require_writer() -> None:
@@ -125,6 +127,10 @@ def _paragraph(paragraph, element) -> None:
                 if child.tag == "br":
                     paragraph.add_run().add_break()
                 else:
+                    if _BLOCK_SPAN.search(child.get("class") or "") and paragraph.text:
+                        # The page's stylesheet sets it on a line of its own ("Met" above
+                        # its reason); run on, the paper would read "Met2,438 is above...".
+                        paragraph.add_run().add_break()
                     walk(child, bold or child.tag in ("strong", "b"),
                          italic or child.tag in ("em", "i"))
             if child.tail:
@@ -132,9 +138,11 @@ def _paragraph(paragraph, element) -> None:
                 run.bold, run.italic = bold or None, italic or None
 
     walk(element)
-    # HTML collapses runs of white space; Word would keep them
+    # HTML collapses runs of white space; Word would keep them. A run that is a line break
+    # reads as "\n" and is left as it is (rewriting its text would turn it into a space).
     for run in paragraph.runs:
-        run.text = re.sub(r"\s+", " ", run.text)
+        if run.text != "\n":
+            run.text = re.sub(r"\s+", " ", run.text)
 
 
 def _list(doc, element, style: str) -> None:
