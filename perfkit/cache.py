@@ -125,5 +125,6 @@ def _identity(scheme: Scheme | None) -> str | None:
 
 def _keep(store: OrderedDict, key: tuple, value: object) -> None:
     store[key] = value
+    store.move_to_end(key)  # kept again: the newest, not left where it was first put
     while len(store) > _KEEP:
         store.popitem(last=False)
